@@ -1,0 +1,93 @@
+# ioc-map: the two commands a newcomer needs are `make run` and `make test`.
+# Each installs or starts whatever is missing (Rust wasm target, cargo-leptos, wasm-bindgen CLI,
+# PostgreSQL + PostGIS, Chromium, GDAL, npm packages), then does its job. Nothing is downloaded from
+# outside the package registries (crates.io, npm, Debian).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# cargo-leptos must find a wasm-bindgen CLI of exactly the version in Cargo.lock, or it downloads one.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
+
+# Compile-time setting read by Leptos; the same value for every cargo command avoids rebuilds.
+export LEPTOS_OUTPUT_NAME := ioc-map
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ioc_map
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+APT_RUN_PACKAGES := postgresql postgresql-contrib
+APT_TEST_PACKAGES := chromium gdal-bin
+
+.PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres site e2e lint unit
+
+help:
+	@echo "make run   - install what is missing, start PostgreSQL, build and serve http://127.0.0.1:3000"
+	@echo "make test  - install what is missing, then fmt, clippy, unit + integration tests, browser tests"
+
+run: deps-run
+	cargo leptos serve
+
+test: deps-test
+	cargo fmt --all -- --check
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory site
+	$(MAKE) --no-print-directory e2e
+
+lint:
+	cargo clippy -p server -p app --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# Unit tests and integration tests against a fresh PostGIS database (created by the tests).
+unit:
+	cargo test -p app -p server
+
+site:
+	cargo leptos build
+
+# Browser tests: Debian Chromium driven by Playwright against the built site and a fresh database.
+e2e:
+	npx playwright test --config end2end/playwright.config.mjs
+
+deps-run: apt-run rust-tools npm-deps postgres
+deps-test: apt-run apt-test rust-tools npm-deps postgres
+
+# PostgreSQL from Debian and the PostGIS package matching the server's major version.
+apt-run:
+	@missing=""; \
+	for p in $(APT_RUN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	pgver=$$(ls /usr/lib/postgresql | sort -n | tail -1); \
+	if ! dpkg -s postgresql-$$pgver-postgis-3 >/dev/null 2>&1; then \
+	  echo "installing postgresql-$$pgver-postgis-3"; apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-$$pgver-postgis-3; fi
+
+apt-test:
+	@missing=""; \
+	for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if [ "$$(cargo leptos --version 2>/dev/null | awk '{print $$2}')" != "$(CARGO_LEPTOS_VERSION)" ]; then \
+	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (debug build: a build tool, ~7 min instead of ~24)"; \
+	  cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --debug; fi
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+
+# npm packages from the lock file; MapLibre GL JS is copied into the site's assets (never a CDN).
+npm-deps:
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+	@mkdir -p public/maplibre
+	@cp -u node_modules/maplibre-gl/dist/maplibre-gl.js node_modules/maplibre-gl/dist/maplibre-gl.css \
+	  node_modules/maplibre-gl/LICENSE.txt public/maplibre/
+
+# Starts the local PostgreSQL cluster if it is stopped and waits until it accepts connections.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  ver=$$(ls /etc/postgresql | sort -n | tail -1); \
+	  pg_ctlcluster --skip-systemctl-redirect $$ver main start; }
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL did not start on 127.0.0.1:5432"; exit 1

@@ -1,0 +1,133 @@
+//! The side panel with the details of the feature the operator clicked.
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::model::Lang;
+use crate::pages::ops::Selected;
+
+/// What kind of thing a clicked layer shows, in both languages.
+fn kind_of(layer: &str) -> (&'static str, &'static str) {
+    match layer.split('-').next().unwrap_or_default() {
+        "cameras" => ("Camera", "Camera"),
+        "recorders" => ("Đầu ghi hình", "Recorder"),
+        "schools" => ("Trường học", "School"),
+        "clinics" => ("Cơ sở y tế", "Healthcare"),
+        "tourism" => ("Điểm du lịch", "Tourism"),
+        "streets" => ("Đường phố", "Street"),
+        "wards" => ("Phường", "Ward"),
+        _ => ("Đối tượng", "Feature"),
+    }
+}
+
+/// Field labels, in display order; fields not listed are shown after these under their own key.
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("kind", "Loại", "Type"),
+    ("category", "Nhóm", "Category"),
+    ("status", "Trạng thái", "Status"),
+    ("landmark_vi", "Địa danh", "Landmark"),
+    ("street_vi", "Đường", "Street"),
+    ("recorder", "Đầu ghi", "Recorder"),
+    ("ward_code", "Mã phường", "Ward code"),
+    ("code", "Mã", "Code"),
+    ("population", "Dân số (2019)", "Population (2019)"),
+    ("area_km2", "Diện tích (km²)", "Area (km²)"),
+    ("length_m", "Chiều dài (m)", "Length (m)"),
+    ("channels", "Số kênh", "Channels"),
+    ("cameras", "Số camera", "Cameras"),
+    ("address", "Địa chỉ", "Address"),
+    ("provenance", "Nguồn dữ liệu", "Data provenance"),
+];
+
+const HIDDEN: &[&str] = &["name_vi", "name_en", "landmark_en", "population_year", "main"];
+
+/// Values that are codes get a word in the operator's language.
+fn value_text(key: &str, v: &Value, lang: Lang) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => return "—".into(),
+        other => other.to_string(),
+    };
+    let word = match (key, s.as_str()) {
+        ("kind", "fixed") => Some(("Cố định", "Fixed")),
+        ("kind", "long_range") => Some(("Tầm xa", "Long-range")),
+        ("kind", "vehicle") => Some(("Trên xe tuần tra", "Patrol vehicle")),
+        ("status", "online") => Some(("Trực tuyến", "Online")),
+        ("status", "offline") => Some(("Mất kết nối", "Offline")),
+        ("status", "unknown") => Some(("Chưa rõ", "Unknown")),
+        ("category", "school") => Some(("Trường học", "School")),
+        ("category", "clinic") => Some(("Phòng khám", "Clinic")),
+        ("category", "hospital") => Some(("Bệnh viện", "Hospital")),
+        ("category", "tourism") => Some(("Du lịch", "Tourism")),
+        ("provenance", "real") => Some(("Vị trí thực", "Real position")),
+        ("provenance", "synthetic") => Some(("Gần đúng / tổng hợp", "Approximate / synthetic")),
+        _ => None,
+    };
+    word.map(|(vi, en)| lang.pick(vi, en).to_string()).unwrap_or(s)
+}
+
+/// (label, value) rows for a feature's properties.
+pub fn rows(props: &Value, lang: Lang) -> Vec<(String, String)> {
+    let Some(obj) = props.as_object() else { return Vec::new() };
+    let mut out: Vec<(String, String)> = FIELDS
+        .iter()
+        .filter_map(|(k, vi, en)| obj.get(*k).map(|v| (lang.pick(vi, en).to_string(), value_text(k, v, lang))))
+        .collect();
+    for (k, v) in obj {
+        if !FIELDS.iter().any(|(f, _, _)| f == k) && !HIDDEN.contains(&k.as_str()) {
+            out.push((k.clone(), value_text(k, v, lang)));
+        }
+    }
+    out
+}
+
+#[component]
+pub fn DetailsPanel(selected: RwSignal<Option<Selected>>, lang: RwSignal<Lang>) -> impl IntoView {
+    view! {
+        <aside class="details" class:open=move || selected.with(Option::is_some) aria-live="polite">
+            {move || {
+                selected
+                    .get()
+                    .map(|s| {
+                        let l = lang.get();
+                        let name = |k: &str| s.props.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                        let (title, other) = match l {
+                            Lang::Vi => (name("name_vi"), name("name_en")),
+                            Lang::En => (name("name_en"), name("name_vi")),
+                        };
+                        let (kvi, ken) = kind_of(&s.layer);
+                        let list = rows(&s.props, l)
+                            .into_iter()
+                            .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
+                            .collect_view();
+                        view! {
+                            <header>
+                                <p class="kind">{l.pick(kvi, ken)}" · "<code>{s.id.clone()}</code></p>
+                                <button class="close" title="Đóng / Close" on:click=move |_| selected.set(None)>"×"</button>
+                            </header>
+                            <h2 class="feature-title">{title}</h2>
+                            <p class="feature-subtitle">{other}</p>
+                            <dl>{list}</dl>
+                        }
+                    })
+            }}
+        </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camera_fields_are_worded_in_the_chosen_language() {
+        let props = serde_json::json!({"name_vi": "Camera", "kind": "long_range", "status": "unknown",
+                                       "recorder": "nvr-001", "extra": 3});
+        let vi = rows(&props, Lang::Vi);
+        assert_eq!(vi[0], ("Loại".to_string(), "Tầm xa".to_string()));
+        let en = rows(&props, Lang::En);
+        assert!(en.contains(&("Status".to_string(), "Unknown".to_string())));
+        assert!(en.contains(&("extra".to_string(), "3".to_string())));
+        assert!(!en.iter().any(|(k, _)| k == "name_vi"));
+    }
+}

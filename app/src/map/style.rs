@@ -1,0 +1,196 @@
+//! The MapLibre style of the operator map, as JSON built in plain Rust (unit-tested without a browser).
+//!
+//! Every layer is fed from the OGC API (`/ogc/collections/{id}/items`), so what the map shows is exactly
+//! what GIS tools read. Text uses the SDF glyphs the project ships under `/glyphs` (Noto Sans, with
+//! Vietnamese), so labels render with no internet.
+
+use serde_json::{json, Value};
+
+use crate::model::Lang;
+
+pub const FONT: &str = "NotoSans-Regular";
+pub const FONT_BOLD: &str = "NotoSans-Bold";
+
+/// District 1's bounding box (minLon, minLat, maxLon, maxLat), the map's initial view.
+pub const DISTRICT_BOUNDS: [f64; 4] = [106.6812, 10.7535, 106.7150, 10.7971];
+
+/// Collections drawn on the map; the source id is the collection id.
+pub const SOURCES: &[&str] = &[
+    "districts",
+    "wards",
+    "streets",
+    "recorders",
+    "schools",
+    "clinics",
+    "tourism",
+    "cameras",
+];
+
+pub fn glyphs_url(origin: &str) -> String {
+    format!("{origin}/glyphs/{{fontstack}}/{{range}}.pbf")
+}
+
+pub fn source(origin: &str, id: &str) -> Value {
+    let data = format!("{origin}/ogc/collections/{id}/items?limit=10000");
+    if id == "cameras" {
+        // 1,132 hotspots would be a blur at district zoom: cluster them until street level.
+        json!({"type": "geojson", "data": data, "cluster": true, "clusterMaxZoom": 15, "clusterRadius": 45})
+    } else {
+        json!({"type": "geojson", "data": data})
+    }
+}
+
+fn name(lang: Lang) -> Value {
+    json!(["coalesce", ["get", lang.name_field()], ["get", "name_vi"]])
+}
+
+fn point_layer(id: &str, color: &str) -> Value {
+    json!({
+        "id": format!("{id}-points"), "type": "circle", "source": id,
+        "paint": {
+            "circle-color": color,
+            "circle-radius": ["interpolate", ["linear"], ["zoom"], 13, 4, 17, 8],
+            "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5
+        }
+    })
+}
+
+fn label_layer(id: &str, lang: Lang, color: &str) -> Value {
+    json!({
+        "id": format!("{id}-labels"), "type": "symbol", "source": id, "minzoom": 15,
+        "layout": {
+            "text-field": name(lang), "text-font": [FONT], "text-size": 11,
+            "text-offset": [0, 0.9], "text-anchor": "top", "text-max-width": 9
+        },
+        "paint": {"text-color": color, "text-halo-color": "#ffffff", "text-halo-width": 1.4}
+    })
+}
+
+/// All layers, bottom first. `background` is left out when a basemap is drawn underneath.
+pub fn layers(lang: Lang, with_background: bool) -> Vec<Value> {
+    let mut out = Vec::new();
+    if with_background {
+        out.push(json!({"id": "background", "type": "background", "paint": {"background-color": "#eef0ea"}}));
+    }
+    out.extend([
+        json!({"id": "districts-fill", "type": "fill", "source": "districts",
+               "paint": {"fill-color": "#ffffff", "fill-opacity": 0.7}}),
+        json!({"id": "wards-fill", "type": "fill", "source": "wards",
+               "paint": {"fill-color": "#5f3dc4", "fill-opacity": 0.05}}),
+        json!({"id": "wards-line", "type": "line", "source": "wards",
+               "paint": {"line-color": "#5f3dc4", "line-width": 1.2, "line-dasharray": [3, 2]}}),
+        json!({"id": "districts-line", "type": "line", "source": "districts",
+               "paint": {"line-color": "#343a40", "line-width": 2.5}}),
+        json!({"id": "streets-line", "type": "line", "source": "streets",
+               "layout": {"line-cap": "round", "line-join": "round"},
+               "paint": {"line-color": "#adb5bd",
+                         "line-width": ["interpolate", ["linear"], ["zoom"], 13, 1.5, 17, 8]}}),
+        json!({"id": "streets-labels", "type": "symbol", "source": "streets", "minzoom": 14,
+               "layout": {"symbol-placement": "line", "text-field": name(lang), "text-font": [FONT],
+                          "text-size": 11},
+               "paint": {"text-color": "#495057", "text-halo-color": "#ffffff", "text-halo-width": 1.4}}),
+        json!({"id": "wards-labels", "type": "symbol", "source": "wards",
+               "layout": {"text-field": name(lang), "text-font": [FONT_BOLD], "text-size": 13,
+                          "text-max-width": 8},
+               "paint": {"text-color": "#5f3dc4", "text-halo-color": "#ffffff", "text-halo-width": 1.6}}),
+        json!({"id": "recorders-points", "type": "circle", "source": "recorders", "minzoom": 14,
+               "paint": {"circle-color": "#495057", "circle-radius": 3.5,
+                         "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}}),
+    ]);
+    for (id, color) in [("schools", "#1c7ed6"), ("clinics", "#e03131"), ("tourism", "#f08c00")] {
+        out.push(point_layer(id, color));
+        out.push(label_layer(id, lang, color));
+    }
+    out.extend([
+        json!({"id": "cameras-clusters", "type": "circle", "source": "cameras",
+               "filter": ["has", "point_count"],
+               "paint": {"circle-color": ["step", ["get", "point_count"], "#f783ac", 25, "#e64980", 100, "#a61e4d"],
+                         "circle-radius": ["step", ["get", "point_count"], 13, 25, 17, 100, 22],
+                         "circle-stroke-color": "#ffffff", "circle-stroke-width": 2}}),
+        json!({"id": "cameras-cluster-count", "type": "symbol", "source": "cameras",
+               "filter": ["has", "point_count"],
+               "layout": {"text-field": ["get", "point_count_abbreviated"], "text-font": [FONT_BOLD],
+                          "text-size": 12, "text-allow-overlap": true},
+               "paint": {"text-color": "#ffffff"}}),
+        json!({"id": "cameras-points", "type": "circle", "source": "cameras",
+               "filter": ["!", ["has", "point_count"]],
+               "paint": {"circle-color": ["match", ["get", "kind"], "long_range", "#a61e4d",
+                                          "vehicle", "#0ca678", "#e64980"],
+                         "circle-radius": ["match", ["get", "kind"], "long_range", 8, "vehicle", 7, 5],
+                         "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5}}),
+    ]);
+    out
+}
+
+/// The complete style when no basemap is configured: a plain background, needing no tiles at all.
+pub fn offline_style(origin: &str, lang: Lang) -> Value {
+    let sources: serde_json::Map<String, Value> =
+        SOURCES.iter().map(|id| (id.to_string(), source(origin, id))).collect();
+    json!({
+        "version": 8,
+        "name": "ioc-map District 1",
+        "glyphs": glyphs_url(origin),
+        "sources": sources,
+        "layers": layers(lang, true),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CLICKABLE_LAYERS, LAYER_GROUPS};
+
+    fn layer_ids() -> Vec<String> {
+        layers(Lang::Vi, true)
+            .iter()
+            .map(|l| l["id"].as_str().expect("every layer has an id").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_layer_reads_a_declared_source() {
+        for l in layers(Lang::En, true) {
+            if let Some(src) = l["source"].as_str() {
+                assert!(SOURCES.contains(&src), "layer {} reads unknown source {src}", l["id"]);
+            }
+        }
+    }
+
+    #[test]
+    fn panel_switches_and_clicks_name_real_layers() {
+        let ids = layer_ids();
+        for g in LAYER_GROUPS {
+            for l in g.layers {
+                assert!(ids.iter().any(|i| i == l), "group {} names missing layer {l}", g.id);
+            }
+        }
+        for l in CLICKABLE_LAYERS {
+            assert!(ids.iter().any(|i| i == l), "clickable layer {l} is not drawn");
+        }
+    }
+
+    #[test]
+    fn labels_follow_the_language_and_use_shipped_fonts() {
+        let vi = serde_json::to_string(&layers(Lang::Vi, true)).expect("serialises");
+        let en = serde_json::to_string(&layers(Lang::En, true)).expect("serialises");
+        assert!(vi.contains("\"name_vi\"") && !vi.contains("\"name_en\""));
+        assert!(en.contains("\"name_en\""));
+        for l in layers(Lang::Vi, true) {
+            if let Some(fonts) = l["layout"]["text-font"].as_array() {
+                for f in fonts {
+                    assert!([FONT, FONT_BOLD].contains(&f.as_str().expect("font name")), "{f}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn offline_style_needs_no_other_host() {
+        let s = offline_style("http://127.0.0.1:3000", Lang::Vi);
+        let text = s.to_string();
+        for url in text.split('"').filter(|t| t.starts_with("http")) {
+            assert!(url.starts_with("http://127.0.0.1:3000/"), "{url}");
+        }
+        assert_eq!(s["sources"]["cameras"]["cluster"], true);
+    }
+}

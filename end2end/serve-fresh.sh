@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Starts the built server on a fresh database (dropped and recreated each run) for the browser tests.
+set -euo pipefail
+port="${E2E_PORT:-3210}"
+db="ioc_map_e2e"
+psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
+export LISTEN_ADDR="127.0.0.1:$port"
+export LEPTOS_SITE_ROOT="target/site"
+exec target/debug/server

@@ -1,0 +1,63 @@
+//! Loads the District 1 seed (plain GeoJSON files under `data/district1/`) once, in one transaction.
+//!
+//! The files are embedded in the binary so a deployed server needs no data directory; they stay plain
+//! files in the repository, generated and documented by `tools/seed/`. A row in `seed_runs` marks the
+//! seed as loaded, and an advisory lock keeps two servers starting at once from loading it twice.
+
+use sqlx::PgPool;
+
+pub const DISTRICT1: &str = "district1-v1";
+
+const DISTRICT: &str = include_str!("../../../data/district1/district.geojson");
+const WARDS: &str = include_str!("../../../data/district1/wards.geojson");
+const STREETS: &str = include_str!("../../../data/district1/streets.geojson");
+const RECORDERS: &str = include_str!("../../../data/district1/recorders.geojson");
+const CAMERAS: &str = include_str!("../../../data/district1/cameras.geojson");
+const PLACES: &str = include_str!("../../../data/district1/places.geojson");
+
+const INSERT_AREAS: &str = include_str!("sql/insert_areas.sql");
+const INSERT_STREETS: &str = include_str!("sql/insert_streets.sql");
+const INSERT_RECORDERS: &str = include_str!("sql/insert_recorders.sql");
+const INSERT_CAMERAS: &str = include_str!("sql/insert_cameras.sql");
+const INSERT_PLACES: &str = include_str!("sql/insert_places.sql");
+
+/// Loads the seed unless it already is; returns whether it loaded it now.
+pub async fn load_district1(pool: &PgPool, camera_rtsp_base: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(760)")
+        .execute(&mut *tx)
+        .await?;
+    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM seed_runs WHERE name = $1)")
+        .bind(DISTRICT1)
+        .fetch_one(&mut *tx)
+        .await?;
+    if done {
+        return Ok(false);
+    }
+    sqlx::query(INSERT_AREAS)
+        .bind(DISTRICT)
+        .bind("district")
+        .bind(None::<String>)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(INSERT_AREAS)
+        .bind(WARDS)
+        .bind("ward")
+        .bind(Some("760"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(INSERT_STREETS).bind(STREETS).execute(&mut *tx).await?;
+    sqlx::query(INSERT_RECORDERS).bind(RECORDERS).execute(&mut *tx).await?;
+    sqlx::query(INSERT_CAMERAS)
+        .bind(CAMERAS)
+        .bind(camera_rtsp_base.trim_end_matches('/'))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(INSERT_PLACES).bind(PLACES).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO seed_runs (name) VALUES ($1)")
+        .bind(DISTRICT1)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,57 @@
+//! The ioc-map server: axum routes for the OGC API, the JSON API, health, and the Leptos app.
+//!
+//! `main.rs` only wires configuration, the database and this router; each capability has its module.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod ogc;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use config::Config;
+
+/// Shared by every handler: configuration, the database pool, the Leptos site options.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: PgPool,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Request bodies are small JSON documents; anything larger is refused before it is read.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Leptos options from the configuration (cargo-leptos' `LEPTOS_*` variables name the same things).
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "ioc-map".into()))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+        .site_addr(config.listen_addr)
+        .build()
+}
+
+/// The whole HTTP surface of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(ogc::router())
+        .merge(web::api_router())
+        .merge(web::app_router(&state))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,28 @@
+//! Starts the ioc-map server: configuration, database (created, migrated, seeded), routes.
+
+use std::sync::Arc;
+
+use server::{config::Config, db, leptos_options, router, AppState};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    let config = Config::from_env()?;
+    let pool = db::prepare(&config.database_url, &config.camera_rtsp_base).await?;
+    let state = AppState {
+        leptos_options: leptos_options(&config),
+        config: Arc::new(config.clone()),
+        pool,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
+    tracing::info!("ioc-map listening on http://{}", config.listen_addr);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

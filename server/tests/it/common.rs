@@ -1,0 +1,116 @@
+//! Test helpers: a fresh, migrated and seeded database for this run, and requests to the router.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use server::config::Config;
+use server::{db, leptos_options, router, AppState};
+
+/// The server's own default, but with a database name of this run.
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_ADMIN_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+static DATABASE_URL: OnceLock<String> = OnceLock::new();
+
+/// Creates `ioc_map_test_<pid>` (dropping those of test runs that are no longer running), migrates and
+/// seeds it, once per test binary run.
+pub fn database_url() -> String {
+    DATABASE_URL
+        .get_or_init(|| {
+            std::thread::spawn(|| {
+                let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+                rt.block_on(async {
+                    let name = format!("ioc_map_test_{}", std::process::id());
+                    let admin = PgPool::connect(&format!("{}/postgres", admin_url()))
+                        .await
+                        .expect("PostgreSQL must run on 127.0.0.1:5432 (make test starts it)");
+                    let old: Vec<String> =
+                        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'ioc\\_map\\_test\\_%'")
+                            .fetch_all(&admin)
+                            .await
+                            .expect("list test databases");
+                    for db in old {
+                        let pid: u32 = db.trim_start_matches("ioc_map_test_").parse().unwrap_or(0);
+                        let alive = pid != 0 && std::path::Path::new(&format!("/proc/{pid}")).exists();
+                        if !alive || db == name {
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+                                .execute(&admin)
+                                .await
+                                .expect("drop an old test database");
+                        }
+                    }
+                    let url = format!("{}/{name}", admin_url());
+                    let pool = db::prepare(&url, "rtsp://127.0.0.1:8554").await.expect("prepare test database");
+                    pool.close().await;
+                    url
+                })
+            })
+            .join()
+            .expect("database set-up thread")
+        })
+        .clone()
+}
+
+pub async fn pool() -> PgPool {
+    db::connect(&database_url()).await.expect("connect to the test database")
+}
+
+pub fn config(database_url: String) -> Config {
+    Config {
+        database_url,
+        listen_addr: "127.0.0.1:0".parse().expect("address"),
+        site_root: "target/site".into(),
+        basemap_style_url: None,
+        camera_rtsp_base: "rtsp://127.0.0.1:8554".into(),
+        public_url: None,
+    }
+}
+
+pub fn app_with(pool: PgPool, config: Config) -> Router {
+    let state = AppState {
+        leptos_options: leptos_options(&config),
+        config: Arc::new(config),
+        pool,
+    };
+    router(state)
+}
+
+pub async fn app() -> Router {
+    app_with(pool().await, config(database_url()))
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+pub async fn get(app: &Router, uri: &str) -> Answer {
+    let req = Request::get(uri)
+        .header("host", "test.local")
+        .body(Body::empty())
+        .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("router answers");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    Answer {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests against a real PostgreSQL + PostGIS: one fresh database per test run.
+//! All in one binary so the workspace links once.
+
+mod common;
+mod data;
+mod gdal;
+mod health;
+mod ogc;
+mod pages;

@@ -1,0 +1,26 @@
+//! Server-rendered pages: what arrives before any script runs.
+
+use crate::common::{app, get};
+
+#[tokio::test]
+async fn ops_page_renders_its_panels_and_loading_state() {
+    let a = get(&app().await, "/ops").await;
+    assert_eq!(a.status, 200);
+    let html = a.text;
+    assert!(html.contains("id=\"map\""), "map container");
+    assert!(html.contains("data-state=\"loading\""), "loading state before the map is up");
+    assert!(html.contains("Đang tải bản đồ"), "visible loading message");
+    for layer in ["cameras", "schools", "clinics", "tourism", "wards", "streets", "recorders"] {
+        assert!(html.contains(&format!("data-layer=\"{layer}\"")), "layer switch {layer}");
+    }
+    assert!(html.contains("/maplibre/maplibre-gl.js"), "MapLibre served by the app");
+    assert!(!html.contains("unpkg") && !html.contains("cdn"), "no CDN");
+    assert!(!html.contains("rtsp"), "no stream URL in pages");
+}
+
+#[tokio::test]
+async fn home_page_links_to_the_map() {
+    let a = get(&app().await, "/").await;
+    assert_eq!(a.status, 200);
+    assert!(a.text.contains("href=\"/ops\""));
+}
