@@ -53,7 +53,11 @@ pub const LAYER_GROUPS: &[LayerGroup] = &[
         title_vi: "Camera",
         title_en: "Cameras",
         color: "#d6336c",
-        layers: &["cameras-clusters", "cameras-cluster-count", "cameras-points"],
+        layers: &[
+            "cameras-clusters",
+            "cameras-cluster-count",
+            "cameras-points",
+        ],
     },
     LayerGroup {
         id: "recorders",

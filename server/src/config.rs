@@ -44,11 +44,13 @@ impl Config {
             "LEPTOS_SITE_ADDR"
         };
         let listen = var(listen_name).unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_string());
-        let listen_addr = listen.parse().map_err(|e: std::net::AddrParseError| ConfigError {
-            name: listen_name,
-            value: listen.clone(),
-            reason: e.to_string(),
-        })?;
+        let listen_addr = listen
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError {
+                name: listen_name,
+                value: listen.clone(),
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             listen_addr,

@@ -23,6 +23,8 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
             tracing::warn!(error = %e, "health check: database error");
             Err(ApiError::unavailable("the database is not answering"))
         }
-        Err(_) => Err(ApiError::unavailable("the database did not answer within 3 s")),
+        Err(_) => Err(ApiError::unavailable(
+            "the database did not answer within 3 s",
+        )),
     }
 }

@@ -39,7 +39,14 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("provenance", "Nguồn dữ liệu", "Data provenance"),
 ];
 
-const HIDDEN: &[&str] = &["name_vi", "name_en", "landmark_en", "population_year", "main"];
+const HIDDEN: &[&str] = &[
+    "id",
+    "name_vi",
+    "name_en",
+    "landmark_en",
+    "population_year",
+    "main",
+];
 
 /// Values that are codes get a word in the operator's language.
 fn value_text(key: &str, v: &Value, lang: Lang) -> String {
@@ -63,15 +70,21 @@ fn value_text(key: &str, v: &Value, lang: Lang) -> String {
         ("provenance", "synthetic") => Some(("Gần đúng / tổng hợp", "Approximate / synthetic")),
         _ => None,
     };
-    word.map(|(vi, en)| lang.pick(vi, en).to_string()).unwrap_or(s)
+    word.map(|(vi, en)| lang.pick(vi, en).to_string())
+        .unwrap_or(s)
 }
 
 /// (label, value) rows for a feature's properties.
 pub fn rows(props: &Value, lang: Lang) -> Vec<(String, String)> {
-    let Some(obj) = props.as_object() else { return Vec::new() };
+    let Some(obj) = props.as_object() else {
+        return Vec::new();
+    };
     let mut out: Vec<(String, String)> = FIELDS
         .iter()
-        .filter_map(|(k, vi, en)| obj.get(*k).map(|v| (lang.pick(vi, en).to_string(), value_text(k, v, lang))))
+        .filter_map(|(k, vi, en)| {
+            obj.get(*k)
+                .map(|v| (lang.pick(vi, en).to_string(), value_text(k, v, lang)))
+        })
         .collect();
     for (k, v) in obj {
         if !FIELDS.iter().any(|(f, _, _)| f == k) && !HIDDEN.contains(&k.as_str()) {

@@ -15,10 +15,13 @@ use super::style;
 use crate::model::{Lang, MapConfig, CLICKABLE_LAYERS, LAYER_GROUPS};
 use crate::pages::ops::{MapState, Selected};
 
+/// A MapLibre event handler.
+type Handler = Closure<dyn FnMut(JsValue)>;
+
 thread_local! {
     static MAP: RefCell<Option<Map>> = const { RefCell::new(None) };
     /// Closures handed to MapLibre must live as long as the map.
-    static HANDLERS: RefCell<Vec<Closure<dyn FnMut(JsValue)>>> = const { RefCell::new(Vec::new()) };
+    static HANDLERS: RefCell<Vec<Handler>> = const { RefCell::new(Vec::new()) };
 }
 
 fn to_js(v: &Value) -> JsValue {
@@ -51,7 +54,9 @@ pub fn start(
     state: RwSignal<MapState>,
     selected: RwSignal<Option<Selected>>,
 ) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     if !js_sys::Reflect::has(&window, &JsValue::from_str("maplibregl")).unwrap_or(false) {
         state.set(MapState::Failed(
             "Không tải được thư viện bản đồ (MapLibre) · the map library did not load".into(),
@@ -76,8 +81,13 @@ pub fn start(
     let map = match Map::new(&to_js(&options)) {
         Ok(map) => map,
         Err(err) => {
-            let msg = js_sys::Error::from(err).message().as_string().unwrap_or_default();
-            state.set(MapState::Failed(format!("Không tạo được bản đồ · could not create the map: {msg}")));
+            let msg = js_sys::Error::from(err)
+                .message()
+                .as_string()
+                .unwrap_or_default();
+            state.set(MapState::Failed(format!(
+                "Không tạo được bản đồ · could not create the map: {msg}"
+            )));
             return;
         }
     };
@@ -86,7 +96,7 @@ pub fn start(
     // With a basemap, our sources and layers go on top once its style has loaded.
     if basemap.is_some() {
         let origin = origin.clone();
-        let h = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        let h = Handler::new(move |_| {
             with_map(|map| {
                 for id in style::SOURCES {
                     map.add_source(id, &to_js(&style::source(&origin, id)));
@@ -99,7 +109,7 @@ pub fn start(
         map.on("load", &h);
         handlers.push(h);
     }
-    let ready = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+    let ready = Handler::new(move |_| {
         if state.get_untracked() == MapState::Loading {
             state.set(MapState::Ready);
         }
@@ -108,12 +118,16 @@ pub fn start(
     map.on("idle", &ready);
     handlers.push(ready);
 
-    let on_error = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+    let on_error = Handler::new(move |ev: JsValue| {
         let err = get(&ev, "error");
-        let msg = get(&err, "message").as_string().unwrap_or_else(|| "unknown error".into());
+        let msg = get(&err, "message")
+            .as_string()
+            .unwrap_or_else(|| "unknown error".into());
         web_sys::console::error_1(&JsValue::from_str(&format!("map error: {msg}")));
         if state.get_untracked() == MapState::Loading {
-            state.set(MapState::Failed(format!("Lỗi tải dữ liệu bản đồ · map data failed to load: {msg}")));
+            state.set(MapState::Failed(format!(
+                "Lỗi tải dữ liệu bản đồ · map data failed to load: {msg}"
+            )));
         } else {
             state.set(MapState::Degraded(msg));
         }
@@ -121,7 +135,7 @@ pub fn start(
     map.on("error", &on_error);
     handlers.push(on_error);
 
-    let on_click = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+    let on_click = Handler::new(move |ev: JsValue| {
         let point = get(&ev, "point");
         with_map(|map| {
             let layers: Vec<&str> = CLICKABLE_LAYERS
@@ -134,7 +148,9 @@ pub fn start(
                 selected.set(None);
                 return;
             };
-            let layer = get(&get(&first, "layer"), "id").as_string().unwrap_or_default();
+            let layer = get(&get(&first, "layer"), "id")
+                .as_string()
+                .unwrap_or_default();
             let props = from_js(&get(&first, "properties"));
             if layer == "cameras-clusters" {
                 // a cluster: zoom in on it rather than show a panel
@@ -144,7 +160,10 @@ pub fn start(
                 return;
             }
             let id = from_js(&get(&first, "id"));
-            let id = id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string());
+            let id = id
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| id.to_string());
             selected.set(Some(Selected { layer, id, props }));
         });
     });
@@ -152,13 +171,16 @@ pub fn start(
     handlers.push(on_click);
 
     // A pointer cursor over anything clickable.
-    for layer in CLICKABLE_LAYERS.iter().filter(|l| !l.ends_with("-fill") && !l.ends_with("-line")) {
-        let enter = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+    for layer in CLICKABLE_LAYERS
+        .iter()
+        .filter(|l| !l.ends_with("-fill") && !l.ends_with("-line"))
+    {
+        let enter = Handler::new(move |_| {
             with_map(|m| {
                 let _ = m.get_canvas().style().set_property("cursor", "pointer");
             })
         });
-        let leave = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        let leave = Handler::new(move |_| {
             with_map(|m| {
                 let _ = m.get_canvas().style().set_property("cursor", "");
             })

@@ -31,7 +31,8 @@ extern "C" {
     pub fn set_layout_property(this: &Map, layer: &str, name: &str, value: &JsValue);
 
     #[wasm_bindgen(method, js_name = queryRenderedFeatures)]
-    pub fn query_rendered_features(this: &Map, point: &JsValue, options: &JsValue) -> js_sys::Array;
+    pub fn query_rendered_features(this: &Map, point: &JsValue, options: &JsValue)
+        -> js_sys::Array;
 
     #[wasm_bindgen(method, js_name = easeTo)]
     pub fn ease_to(this: &Map, options: &JsValue);

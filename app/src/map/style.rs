@@ -14,7 +14,8 @@ pub const FONT_BOLD: &str = "NotoSans-Bold";
 /// District 1's bounding box (minLon, minLat, maxLon, maxLat), the map's initial view.
 pub const DISTRICT_BOUNDS: [f64; 4] = [106.6812, 10.7535, 106.7150, 10.7971];
 
-/// Collections drawn on the map; the source id is the collection id.
+/// Sources of the map: OGC collections (the source id is the collection id), and the wards' label
+/// points.
 pub const SOURCES: &[&str] = &[
     "districts",
     "wards",
@@ -24,6 +25,7 @@ pub const SOURCES: &[&str] = &[
     "clinics",
     "tourism",
     "cameras",
+    "ward-labels",
 ];
 
 pub fn glyphs_url(origin: &str) -> String {
@@ -31,12 +33,17 @@ pub fn glyphs_url(origin: &str) -> String {
 }
 
 pub fn source(origin: &str, id: &str) -> Value {
+    if id == "ward-labels" {
+        return json!({"type": "geojson", "data": format!("{origin}/api/map/ward-labels"), "promoteId": "id"});
+    }
     let data = format!("{origin}/ogc/collections/{id}/items?limit=10000");
     if id == "cameras" {
         // 1,132 hotspots would be a blur at district zoom: cluster them until street level.
-        json!({"type": "geojson", "data": data, "cluster": true, "clusterMaxZoom": 15, "clusterRadius": 45})
+        json!({"type": "geojson", "data": data, "promoteId": "id",
+               "cluster": true, "clusterMaxZoom": 15, "clusterRadius": 45})
     } else {
-        json!({"type": "geojson", "data": data})
+        // MapLibre keeps only numeric GeoJSON ids; promoteId makes the string id the feature id.
+        json!({"type": "geojson", "data": data, "promoteId": "id"})
     }
 }
 
@@ -89,15 +96,20 @@ pub fn layers(lang: Lang, with_background: bool) -> Vec<Value> {
                "layout": {"symbol-placement": "line", "text-field": name(lang), "text-font": [FONT],
                           "text-size": 11},
                "paint": {"text-color": "#495057", "text-halo-color": "#ffffff", "text-halo-width": 1.4}}),
-        json!({"id": "wards-labels", "type": "symbol", "source": "wards",
-               "layout": {"text-field": name(lang), "text-font": [FONT_BOLD], "text-size": 13,
-                          "text-max-width": 8},
+        json!({"id": "wards-labels", "type": "symbol", "source": "ward-labels",
+               "layout": {"text-field": name(lang), "text-font": [FONT_BOLD],
+                          "text-size": ["interpolate", ["linear"], ["zoom"], 13, 11, 16, 15],
+                          "text-max-width": 7, "text-padding": 1},
                "paint": {"text-color": "#5f3dc4", "text-halo-color": "#ffffff", "text-halo-width": 1.6}}),
         json!({"id": "recorders-points", "type": "circle", "source": "recorders", "minzoom": 14,
                "paint": {"circle-color": "#495057", "circle-radius": 3.5,
                          "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}}),
     ]);
-    for (id, color) in [("schools", "#1c7ed6"), ("clinics", "#e03131"), ("tourism", "#f08c00")] {
+    for (id, color) in [
+        ("schools", "#1c7ed6"),
+        ("clinics", "#e03131"),
+        ("tourism", "#f08c00"),
+    ] {
         out.push(point_layer(id, color));
         out.push(label_layer(id, lang, color));
     }
@@ -124,8 +136,10 @@ pub fn layers(lang: Lang, with_background: bool) -> Vec<Value> {
 
 /// The complete style when no basemap is configured: a plain background, needing no tiles at all.
 pub fn offline_style(origin: &str, lang: Lang) -> Value {
-    let sources: serde_json::Map<String, Value> =
-        SOURCES.iter().map(|id| (id.to_string(), source(origin, id))).collect();
+    let sources: serde_json::Map<String, Value> = SOURCES
+        .iter()
+        .map(|id| (id.to_string(), source(origin, id)))
+        .collect();
     json!({
         "version": 8,
         "name": "ioc-map District 1",
@@ -151,7 +165,11 @@ mod tests {
     fn every_layer_reads_a_declared_source() {
         for l in layers(Lang::En, true) {
             if let Some(src) = l["source"].as_str() {
-                assert!(SOURCES.contains(&src), "layer {} reads unknown source {src}", l["id"]);
+                assert!(
+                    SOURCES.contains(&src),
+                    "layer {} reads unknown source {src}",
+                    l["id"]
+                );
             }
         }
     }
@@ -161,11 +179,18 @@ mod tests {
         let ids = layer_ids();
         for g in LAYER_GROUPS {
             for l in g.layers {
-                assert!(ids.iter().any(|i| i == l), "group {} names missing layer {l}", g.id);
+                assert!(
+                    ids.iter().any(|i| i == l),
+                    "group {} names missing layer {l}",
+                    g.id
+                );
             }
         }
         for l in CLICKABLE_LAYERS {
-            assert!(ids.iter().any(|i| i == l), "clickable layer {l} is not drawn");
+            assert!(
+                ids.iter().any(|i| i == l),
+                "clickable layer {l} is not drawn"
+            );
         }
     }
 
@@ -178,7 +203,10 @@ mod tests {
         for l in layers(Lang::Vi, true) {
             if let Some(fonts) = l["layout"]["text-font"].as_array() {
                 for f in fonts {
-                    assert!([FONT, FONT_BOLD].contains(&f.as_str().expect("font name")), "{f}");
+                    assert!(
+                        [FONT, FONT_BOLD].contains(&f.as_str().expect("font name")),
+                        "{f}"
+                    );
                 }
             }
         }

@@ -84,7 +84,8 @@ pub fn OpsPage() -> impl IntoView {
 /// Loading and error states over the map.
 #[component]
 fn MapStatus(state: RwSignal<MapState>, lang: RwSignal<Lang>) -> impl IntoView {
-    move || match state.get() {
+    move || {
+        match state.get() {
         MapState::Loading => view! {
             <div class="map-status loading" role="status">
                 <span class="spinner"></span>
@@ -103,6 +104,7 @@ fn MapStatus(state: RwSignal<MapState>, lang: RwSignal<Lang>) -> impl IntoView {
         .into_any(),
         MapState::Ready => ().into_any(),
     }
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -111,7 +113,9 @@ async fn fetch_map_config() -> crate::model::MapConfig {
     use wasm_bindgen_futures::JsFuture;
     async fn get() -> Option<crate::model::MapConfig> {
         let window = web_sys::window()?;
-        let resp = JsFuture::from(window.fetch_with_str("/api/map-config")).await.ok()?;
+        let resp = JsFuture::from(window.fetch_with_str("/api/map-config"))
+            .await
+            .ok()?;
         let resp: web_sys::Response = resp.dyn_into().ok()?;
         if !resp.ok() {
             return None;

@@ -32,14 +32,18 @@ pub async fn create_database_if_absent(url: &str) -> Result<(), DbError> {
     let name = opts.get_database().unwrap_or("postgres").to_string();
     let admin = opts.clone().database("postgres");
     let mut conn = admin.connect().await.map_err(DbError::Connect)?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&name)
-        .fetch_one(&mut conn)
-        .await
-        .map_err(DbError::Connect)?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(DbError::Connect)?;
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        match sqlx::query(&format!("CREATE DATABASE {quoted}")).execute(&mut conn).await {
+        match sqlx::query(&format!("CREATE DATABASE {quoted}"))
+            .execute(&mut conn)
+            .await
+        {
             Ok(_) => tracing::info!(database = %name, "created database"),
             // another process created it meanwhile
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
@@ -66,7 +70,10 @@ pub async fn prepare(url: &str, camera_rtsp_base: &str) -> Result<PgPool, DbErro
     create_database_if_absent(url).await?;
     let pool = connect(url).await?;
     MIGRATOR.run(&pool).await?;
-    if seed::load_district1(&pool, camera_rtsp_base).await.map_err(DbError::Seed)? {
+    if seed::load_district1(&pool, camera_rtsp_base)
+        .await
+        .map_err(DbError::Seed)?
+    {
         tracing::info!("loaded the District 1 seed");
     }
     Ok(pool)

@@ -46,14 +46,23 @@ pub async fn load_district1(pool: &PgPool, camera_rtsp_base: &str) -> Result<boo
         .bind(Some("760"))
         .execute(&mut *tx)
         .await?;
-    sqlx::query(INSERT_STREETS).bind(STREETS).execute(&mut *tx).await?;
-    sqlx::query(INSERT_RECORDERS).bind(RECORDERS).execute(&mut *tx).await?;
+    sqlx::query(INSERT_STREETS)
+        .bind(STREETS)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(INSERT_RECORDERS)
+        .bind(RECORDERS)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(INSERT_CAMERAS)
         .bind(CAMERAS)
         .bind(camera_rtsp_base.trim_end_matches('/'))
         .execute(&mut *tx)
         .await?;
-    sqlx::query(INSERT_PLACES).bind(PLACES).execute(&mut *tx).await?;
+    sqlx::query(INSERT_PLACES)
+        .bind(PLACES)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO seed_runs (name) VALUES ($1)")
         .bind(DISTRICT1)
         .execute(&mut *tx)

@@ -57,7 +57,11 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-async fn landing(State(state): State<AppState>, headers: HeaderMap, q: RawQuery) -> Result<Json<Value>, ApiError> {
+async fn landing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: RawQuery,
+) -> Result<Json<Value>, ApiError> {
     params::check_format(&query_map(q)?)?;
     let base = base_url(&state, &headers);
     Ok(Json(json!({
@@ -87,7 +91,9 @@ async fn collection_json(state: &AppState, base: &str, c: &Collection) -> Result
     ))
     .fetch_optional(&state.pool)
     .await?;
-    let bbox = extent.map(|(a, b, c, d)| vec![a, b, c, d]).unwrap_or_default();
+    let bbox = extent
+        .map(|(a, b, c, d)| vec![a, b, c, d])
+        .unwrap_or_default();
     Ok(json!({
         "id": c.id,
         "title": c.title,
@@ -133,11 +139,15 @@ async fn one_collection(
 ) -> Result<Json<Value>, ApiError> {
     params::check_format(&query_map(q)?)?;
     let c = find(&id)?;
-    Ok(Json(collection_json(&state, &base_url(&state, &headers), c).await?))
+    Ok(Json(
+        collection_json(&state, &base_url(&state, &headers), c).await?,
+    ))
 }
 
+/// The id is also a property: clients that keep only numeric feature ids (MapLibre) still have it.
 const FEATURE_SQL: &str = "json_build_object('type', 'Feature', 'id', s.id, \
-     'geometry', ST_AsGeoJSON(s.geom, 6)::json, 'properties', s.props)::text";
+     'geometry', ST_AsGeoJSON(s.geom, 6)::json, \
+     'properties', jsonb_build_object('id', s.id) || s.props)::text";
 
 async fn items(
     State(state): State<AppState>,
@@ -148,7 +158,8 @@ async fn items(
     let c = find(&id)?;
     let raw = query_map(q)?;
     let query = ItemsQuery::parse(&raw)?;
-    let filter = "($1::float8 IS NULL OR ST_Intersects(s.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)))";
+    let filter =
+        "($1::float8 IS NULL OR ST_Intersects(s.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)))";
     let src = c.source_sql();
     let b = query.bbox;
     let (a1, a2, a3, a4) = (
@@ -157,13 +168,14 @@ async fn items(
         b.map(|b| b.max_lon),
         b.map(|b| b.max_lat),
     );
-    let matched: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM ({src}) s WHERE {filter}"))
-        .bind(a1)
-        .bind(a2)
-        .bind(a3)
-        .bind(a4)
-        .fetch_one(&state.pool)
-        .await?;
+    let matched: i64 =
+        sqlx::query_scalar(&format!("SELECT count(*) FROM ({src}) s WHERE {filter}"))
+            .bind(a1)
+            .bind(a2)
+            .bind(a3)
+            .bind(a4)
+            .fetch_one(&state.pool)
+            .await?;
     let rows: Vec<String> = sqlx::query_scalar(&format!(
         "SELECT {FEATURE_SQL} FROM ({src}) s WHERE {filter} ORDER BY s.id LIMIT $5 OFFSET $6"
     ))
@@ -186,9 +198,15 @@ async fn items(
     let returned = features.len() as i64;
     let base = base_url(&state, &headers);
     let page_url = |offset: i64| {
-        let mut url = format!("{base}/ogc/collections/{}/items?limit={}&offset={offset}", c.id, query.limit);
+        let mut url = format!(
+            "{base}/ogc/collections/{}/items?limit={}&offset={offset}",
+            c.id, query.limit
+        );
         if let Some(b) = b {
-            url.push_str(&format!("&bbox={},{},{},{}", b.min_lon, b.min_lat, b.max_lon, b.max_lat));
+            url.push_str(&format!(
+                "&bbox={},{},{},{}",
+                b.min_lon, b.min_lat, b.max_lon, b.max_lat
+            ));
         }
         url
     };
@@ -197,7 +215,9 @@ async fn items(
         json!({"href": format!("{base}/ogc/collections/{}", c.id), "rel": "collection", "type": "application/json"}),
     ];
     if query.offset + returned < matched {
-        links.push(json!({"href": page_url(query.offset + query.limit), "rel": "next", "type": GEOJSON}));
+        links.push(
+            json!({"href": page_url(query.offset + query.limit), "rel": "next", "type": GEOJSON}),
+        );
     }
     if query.offset > 0 {
         links.push(json!({"href": page_url((query.offset - query.limit).max(0)), "rel": "prev", "type": GEOJSON}));
@@ -233,12 +253,15 @@ async fn item(
 ) -> Result<Response, ApiError> {
     params::check_format(&query_map(q)?)?;
     let c = find(&id)?;
-    let row: Option<String> =
-        sqlx::query_scalar(&format!("SELECT {FEATURE_SQL} FROM ({}) s WHERE s.id = $1", c.source_sql()))
-            .bind(&fid)
-            .fetch_optional(&state.pool)
-            .await?;
-    let row = row.ok_or_else(|| ApiError::not_found(format!("no feature {fid:?} in collection {id:?}")))?;
+    let row: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT {FEATURE_SQL} FROM ({}) s WHERE s.id = $1",
+        c.source_sql()
+    ))
+    .bind(&fid)
+    .fetch_optional(&state.pool)
+    .await?;
+    let row =
+        row.ok_or_else(|| ApiError::not_found(format!("no feature {fid:?} in collection {id:?}")))?;
     let mut feature: Value = serde_json::from_str(&row).map_err(|e| {
         tracing::error!(error = %e, "feature JSON from the database did not parse");
         ApiError::unavailable("feature encoding failed")
@@ -252,9 +275,11 @@ async fn item(
 }
 
 async fn now_rfc3339(state: &AppState) -> Result<String, ApiError> {
-    Ok(sqlx::query_scalar("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-        .fetch_one(&state.pool)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+    )
+    .fetch_one(&state.pool)
+    .await?)
 }
 
 fn geojson<T: serde::Serialize>(body: &T) -> Response {

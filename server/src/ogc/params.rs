@@ -31,10 +31,16 @@ impl ItemsQuery {
             None => DEFAULT_LIMIT,
             Some(s) => {
                 let n: i64 = s.trim().parse().map_err(|_| {
-                    ApiError::bad_request("limit", format!("limit must be a whole number, got {s:?}"))
+                    ApiError::bad_request(
+                        "limit",
+                        format!("limit must be a whole number, got {s:?}"),
+                    )
                 })?;
                 if n < 1 {
-                    return Err(ApiError::bad_request("limit", format!("limit must be at least 1, got {n}")));
+                    return Err(ApiError::bad_request(
+                        "limit",
+                        format!("limit must be at least 1, got {n}"),
+                    ));
                 }
                 n.min(MAX_LIMIT)
             }
@@ -43,23 +49,40 @@ impl ItemsQuery {
             None => 0,
             Some(s) => {
                 let n: i64 = s.trim().parse().map_err(|_| {
-                    ApiError::bad_request("offset", format!("offset must be a whole number, got {s:?}"))
+                    ApiError::bad_request(
+                        "offset",
+                        format!("offset must be a whole number, got {s:?}"),
+                    )
                 })?;
                 if n < 0 {
-                    return Err(ApiError::bad_request("offset", format!("offset must be 0 or more, got {n}")));
+                    return Err(ApiError::bad_request(
+                        "offset",
+                        format!("offset must be 0 or more, got {n}"),
+                    ));
                 }
                 n
             }
         };
-        Ok(Self { bbox, limit, offset })
+        Ok(Self {
+            bbox,
+            limit,
+            offset,
+        })
     }
 }
 
 /// Only JSON encodings are offered; `f` may ask for them explicitly.
 pub fn check_format(q: &HashMap<String, String>) -> Result<(), ApiError> {
     match q.get("f").map(String::as_str) {
-        None | Some("json") | Some("geojson") | Some("application/json") | Some("application/geo+json") => Ok(()),
-        Some(other) => Err(ApiError::bad_request("f", format!("unsupported format {other:?}: use f=json"))),
+        None
+        | Some("json")
+        | Some("geojson")
+        | Some("application/json")
+        | Some("application/geo+json") => Ok(()),
+        Some(other) => Err(ApiError::bad_request(
+            "f",
+            format!("unsupported format {other:?}: use f=json"),
+        )),
     }
 }
 
@@ -69,14 +92,22 @@ pub fn parse_bbox(s: &str) -> Result<Bbox, ApiError> {
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| ApiError::bad_request("bbox", format!("bbox must be 4 comma-separated numbers, got {s:?}")))?;
+        .map_err(|_| {
+            ApiError::bad_request(
+                "bbox",
+                format!("bbox must be 4 comma-separated numbers, got {s:?}"),
+            )
+        })?;
     let (min_lon, min_lat, max_lon, max_lat) = match nums[..] {
         [a, b, c, d] => (a, b, c, d),
         [a, b, _, d, e, _] => (a, b, d, e),
         _ => {
             return Err(ApiError::bad_request(
                 "bbox",
-                format!("bbox must have 4 numbers (minLon,minLat,maxLon,maxLat), got {}", nums.len()),
+                format!(
+                    "bbox must have 4 numbers (minLon,minLat,maxLon,maxLat), got {}",
+                    nums.len()
+                ),
             ))
         }
     };
@@ -84,13 +115,22 @@ pub fn parse_bbox(s: &str) -> Result<Bbox, ApiError> {
         return Err(ApiError::bad_request("bbox", "bbox numbers must be finite"));
     }
     if !(-180.0..=180.0).contains(&min_lon) || !(-180.0..=180.0).contains(&max_lon) {
-        return Err(ApiError::bad_request("bbox", "bbox longitudes must be within -180..180"));
+        return Err(ApiError::bad_request(
+            "bbox",
+            "bbox longitudes must be within -180..180",
+        ));
     }
     if !(-90.0..=90.0).contains(&min_lat) || !(-90.0..=90.0).contains(&max_lat) {
-        return Err(ApiError::bad_request("bbox", "bbox latitudes must be within -90..90"));
+        return Err(ApiError::bad_request(
+            "bbox",
+            "bbox latitudes must be within -90..90",
+        ));
     }
     if min_lat > max_lat {
-        return Err(ApiError::bad_request("bbox", "bbox minLat is greater than maxLat"));
+        return Err(ApiError::bad_request(
+            "bbox",
+            "bbox minLat is greater than maxLat",
+        ));
     }
     if min_lon > max_lon {
         return Err(ApiError::bad_request(
@@ -98,7 +138,12 @@ pub fn parse_bbox(s: &str) -> Result<Bbox, ApiError> {
             "bbox minLon is greater than maxLon (boxes across the antimeridian are not supported)",
         ));
     }
-    Ok(Bbox { min_lon, min_lat, max_lon, max_lat })
+    Ok(Bbox {
+        min_lon,
+        min_lat,
+        max_lon,
+        max_lat,
+    })
 }
 
 #[cfg(test)]
@@ -106,13 +151,23 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_when_nothing_is_given() {
         let p = ItemsQuery::parse(&q(&[])).expect("empty query is valid");
-        assert_eq!(p, ItemsQuery { bbox: None, limit: 100, offset: 0 });
+        assert_eq!(
+            p,
+            ItemsQuery {
+                bbox: None,
+                limit: 100,
+                offset: 0
+            }
+        );
     }
 
     #[test]
@@ -123,7 +178,13 @@ mod tests {
 
     #[test]
     fn bad_limits_and_offsets_name_their_field() {
-        for (k, v) in [("limit", "-5"), ("limit", "0"), ("limit", "ten"), ("offset", "-1"), ("offset", "1.5")] {
+        for (k, v) in [
+            ("limit", "-5"),
+            ("limit", "0"),
+            ("limit", "ten"),
+            ("offset", "-1"),
+            ("offset", "1.5"),
+        ] {
             let err = ItemsQuery::parse(&q(&[(k, v)])).expect_err("must be refused");
             assert_eq!(err.field, Some(k), "{k}={v}");
             assert_eq!(err.status, 400);
@@ -136,7 +197,15 @@ mod tests {
         assert_eq!(b.max_lat, 10.78);
         let b3 = parse_bbox("106.69,10.77,0,106.70,10.78,100").expect("valid 3D bbox");
         assert_eq!(b, b3);
-        for bad in ["1,2,3", "a,b,c,d", "1,2,3,4,5", "200,0,201,1", "0,50,1,40", "5,0,4,1", "NaN,0,1,1"] {
+        for bad in [
+            "1,2,3",
+            "a,b,c,d",
+            "1,2,3,4,5",
+            "200,0,201,1",
+            "0,50,1,40",
+            "5,0,4,1",
+            "NaN,0,1,1",
+        ] {
             let err = parse_bbox(bad).expect_err(bad);
             assert_eq!(err.field, Some("bbox"), "{bad}");
         }
@@ -145,6 +214,9 @@ mod tests {
     #[test]
     fn only_json_formats_are_offered() {
         assert!(check_format(&q(&[("f", "json")])).is_ok());
-        assert_eq!(check_format(&q(&[("f", "html")])).expect_err("html").field, Some("f"));
+        assert_eq!(
+            check_format(&q(&[("f", "html")])).expect_err("html").field,
+            Some("f")
+        );
     }
 }

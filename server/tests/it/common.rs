@@ -15,7 +15,8 @@ use server::{db, leptos_options, router, AppState};
 
 /// The server's own default, but with a database name of this run.
 fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_ADMIN_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_DATABASE_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 static DATABASE_URL: OnceLock<String> = OnceLock::new();
@@ -32,14 +33,16 @@ pub fn database_url() -> String {
                     let admin = PgPool::connect(&format!("{}/postgres", admin_url()))
                         .await
                         .expect("PostgreSQL must run on 127.0.0.1:5432 (make test starts it)");
-                    let old: Vec<String> =
-                        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'ioc\\_map\\_test\\_%'")
-                            .fetch_all(&admin)
-                            .await
-                            .expect("list test databases");
+                    let old: Vec<String> = sqlx::query_scalar(
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'ioc\\_map\\_test\\_%'",
+                    )
+                    .fetch_all(&admin)
+                    .await
+                    .expect("list test databases");
                     for db in old {
                         let pid: u32 = db.trim_start_matches("ioc_map_test_").parse().unwrap_or(0);
-                        let alive = pid != 0 && std::path::Path::new(&format!("/proc/{pid}")).exists();
+                        let alive =
+                            pid != 0 && std::path::Path::new(&format!("/proc/{pid}")).exists();
                         if !alive || db == name {
                             sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
                                 .execute(&admin)
@@ -48,7 +51,9 @@ pub fn database_url() -> String {
                         }
                     }
                     let url = format!("{}/{name}", admin_url());
-                    let pool = db::prepare(&url, "rtsp://127.0.0.1:8554").await.expect("prepare test database");
+                    let pool = db::prepare(&url, "rtsp://127.0.0.1:8554")
+                        .await
+                        .expect("prepare test database");
                     pool.close().await;
                     url
                 })
@@ -60,7 +65,9 @@ pub fn database_url() -> String {
 }
 
 pub async fn pool() -> PgPool {
-    db::connect(&database_url()).await.expect("connect to the test database")
+    db::connect(&database_url())
+        .await
+        .expect("connect to the test database")
 }
 
 pub fn config(database_url: String) -> Config {

@@ -8,20 +8,40 @@ async fn counts_of_the_seed() {
     let pool = pool().await;
     let n = |sql: &'static str| {
         let pool = pool.clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.expect(sql) }
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .expect(sql)
+        }
     };
     assert_eq!(n("SELECT count(*) FROM cameras").await, 1132);
-    assert_eq!(n("SELECT count(*) FROM cameras WHERE kind = 'fixed'").await, 1115);
-    assert_eq!(n("SELECT count(*) FROM cameras WHERE kind = 'vehicle' AND recorder_id IS NULL").await, 10);
-    assert_eq!(n("SELECT count(DISTINCT ward_code) FROM cameras WHERE kind = 'vehicle'").await, 10);
-    assert_eq!(n("SELECT count(*) FROM cameras WHERE kind = 'long_range'").await, 7);
+    assert_eq!(
+        n("SELECT count(*) FROM cameras WHERE kind = 'fixed'").await,
+        1115
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM cameras WHERE kind = 'vehicle' AND recorder_id IS NULL").await,
+        10
+    );
+    assert_eq!(
+        n("SELECT count(DISTINCT ward_code) FROM cameras WHERE kind = 'vehicle'").await,
+        10
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM cameras WHERE kind = 'long_range'").await,
+        7
+    );
     assert_eq!(n("SELECT count(*) FROM recorders").await, 128);
     assert_eq!(
         n("SELECT count(DISTINCT recorder_id) FROM cameras WHERE kind = 'fixed'").await,
         128,
         "every recorder records fixed cameras"
     );
-    assert_eq!(n("SELECT count(*) FROM admin_areas WHERE level = 'ward'").await, 10);
+    assert_eq!(
+        n("SELECT count(*) FROM admin_areas WHERE level = 'ward'").await,
+        10
+    );
     assert!(n("SELECT count(*) FROM places WHERE category = 'school'").await >= 20);
     assert!(n("SELECT count(*) FROM places WHERE category IN ('clinic', 'hospital')").await >= 20);
     assert!(n("SELECT count(*) FROM places WHERE category = 'tourism'").await >= 20);
@@ -39,10 +59,12 @@ async fn loading_the_seed_again_changes_nothing() {
         .await
         .expect("seed loader runs");
     assert!(!loaded, "the seed was already loaded");
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM cameras WHERE stream_url LIKE 'rtsp://elsewhere%'")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cameras WHERE stream_url LIKE 'rtsp://elsewhere%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
     assert_eq!(n, 0);
 }
 
@@ -60,7 +82,10 @@ async fn wards_tile_the_district_without_gaps_or_overlaps() {
     .fetch_one(&pool)
     .await
     .expect("tiling query");
-    assert!(gap_or_excess < 1.0, "wards leave {gap_or_excess} m² of gaps or spill-over");
+    assert!(
+        gap_or_excess < 1.0,
+        "wards leave {gap_or_excess} m² of gaps or spill-over"
+    );
     assert!(overlap < 1.0, "wards overlap by {overlap} m²");
 }
 
@@ -83,7 +108,10 @@ async fn the_district_follows_the_published_outline() {
     .fetch_one(&pool)
     .await
     .expect("outline query");
-    assert!(hausdorff_m < 1.0, "district outline is {hausdorff_m} m from the published one");
+    assert!(
+        hausdorff_m < 1.0,
+        "district outline is {hausdorff_m} m from the published one"
+    );
     assert!((area_km2 - 7.9).abs() < 0.4, "district area {area_km2} km²");
 }
 
@@ -117,8 +145,14 @@ async fn ward_areas_and_centroids_match_published_figures() {
         .await
         .unwrap_or_else(|e| panic!("ward {code}: {e}"));
         let ratio = got_area / area;
-        assert!((0.85..=1.15).contains(&ratio), "ward {code}: area {got_area:.3} km² vs {area}");
-        assert!(off_m <= 150.0, "ward {code}: centroid {off_m:.0} m from the published one");
+        assert!(
+            (0.85..=1.15).contains(&ratio),
+            "ward {code}: area {got_area:.3} km² vs {area}"
+        );
+        assert!(
+            off_m <= 150.0,
+            "ward {code}: centroid {off_m:.0} m from the published one"
+        );
         assert_eq!(got_pop, pop, "ward {code} population");
     }
 }
@@ -165,7 +199,10 @@ async fn real_places_lie_in_their_wards() {
     .fetch_all(&pool)
     .await
     .expect("landmark cameras");
-    assert!(far.is_empty(), "landmarks without a long-range camera: {far:?}");
+    assert!(
+        far.is_empty(),
+        "landmarks without a long-range camera: {far:?}"
+    );
 }
 
 #[tokio::test]
@@ -178,12 +215,35 @@ async fn fixed_cameras_stand_along_the_main_streets() {
     .fetch_one(&pool)
     .await
     .expect("distance query");
-    assert_eq!(off_street, 0, "fixed cameras more than 15 m from any street");
+    assert_eq!(
+        off_street, 0,
+        "fixed cameras more than 15 m from any street"
+    );
     let main = [
-        "Lê Duẩn", "Đồng Khởi", "Nguyễn Huệ", "Lê Lợi", "Lê Thánh Tôn", "Hàm Nghi", "Tôn Đức Thắng",
-        "Hai Bà Trưng", "Nguyễn Du", "Nam Kỳ Khởi Nghĩa", "Pasteur", "Nguyễn Thị Minh Khai",
-        "Cách Mạng Tháng Tám", "Trương Định", "Phạm Ngũ Lão", "Trần Hưng Đạo", "Nguyễn Trãi", "Võ Văn Kiệt",
-        "Điện Biên Phủ", "Đinh Tiên Hoàng", "Nguyễn Bỉnh Khiêm", "Lê Lai", "Cống Quỳnh", "Bùi Viện",
+        "Lê Duẩn",
+        "Đồng Khởi",
+        "Nguyễn Huệ",
+        "Lê Lợi",
+        "Lê Thánh Tôn",
+        "Hàm Nghi",
+        "Tôn Đức Thắng",
+        "Hai Bà Trưng",
+        "Nguyễn Du",
+        "Nam Kỳ Khởi Nghĩa",
+        "Pasteur",
+        "Nguyễn Thị Minh Khai",
+        "Cách Mạng Tháng Tám",
+        "Trương Định",
+        "Phạm Ngũ Lão",
+        "Trần Hưng Đạo",
+        "Nguyễn Trãi",
+        "Võ Văn Kiệt",
+        "Điện Biên Phủ",
+        "Đinh Tiên Hoàng",
+        "Nguyễn Bỉnh Khiêm",
+        "Lê Lai",
+        "Cống Quỳnh",
+        "Bùi Viện",
     ];
     for name in main {
         let (n, len): (i64, f64) = sqlx::query_as(
@@ -193,7 +253,10 @@ async fn fixed_cameras_stand_along_the_main_streets() {
         .fetch_one(&pool)
         .await
         .expect("street lookup");
-        assert!(n == 1 && len > 200.0, "main street {name}: {n} rows, {len:.0} m");
+        assert!(
+            n == 1 && len > 200.0,
+            "main street {name}: {n} rows, {len:.0} m"
+        );
     }
 }
 
@@ -202,15 +265,20 @@ async fn cameras_are_denser_where_people_are_denser() {
     let pool = pool().await;
     let mut pairs = Vec::new();
     for &(code, area, _, _, pop) in WARDS {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM cameras WHERE kind = 'fixed' AND ward_code = $1")
-            .bind(code)
-            .fetch_one(&pool)
-            .await
-            .expect("count");
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM cameras WHERE kind = 'fixed' AND ward_code = $1",
+        )
+        .bind(code)
+        .fetch_one(&pool)
+        .await
+        .expect("count");
         pairs.push((pop as f64 / area, n as f64 / area));
     }
     let rho = spearman(&pairs);
-    assert!(rho > 0.8, "rank correlation of camera density with population density is {rho:.2}");
+    assert!(
+        rho > 0.8,
+        "rank correlation of camera density with population density is {rho:.2}"
+    );
 }
 
 fn spearman(pairs: &[(f64, f64)]) -> f64 {
@@ -232,11 +300,16 @@ fn spearman(pairs: &[(f64, f64)]) -> f64 {
 #[tokio::test]
 async fn distances_in_metres_have_geography_indexes() {
     let pool = pool().await;
-    let names: Vec<String> = sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE indexname LIKE '%_geog_idx'")
-        .fetch_all(&pool)
-        .await
-        .expect("index list");
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE indexname LIKE '%_geog_idx'",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("index list");
     for t in ["cameras", "places", "admin_areas", "streets", "incidents"] {
-        assert!(names.contains(&format!("{t}_geog_idx")), "{t} has no geography index: {names:?}");
+        assert!(
+            names.contains(&format!("{t}_geog_idx")),
+            "{t} has no geography index: {names:?}"
+        );
     }
 }

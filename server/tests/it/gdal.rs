@@ -22,7 +22,9 @@ fn feature_counts(out: &str) -> HashMap<String, i64> {
 #[tokio::test]
 async fn ogrinfo_reads_the_layers_and_counts() {
     let app = app().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
     let url = format!("OAPIF:http://{addr}/ogc");
@@ -36,13 +38,20 @@ async fn ogrinfo_reads_the_layers_and_counts() {
     .await
     .expect("ogrinfo thread");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "ogrinfo failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ogrinfo failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let counts = feature_counts(&stdout);
     assert_eq!(counts.get("cameras"), Some(&1132), "{stdout}");
     assert_eq!(counts.get("recorders"), Some(&128), "{stdout}");
     assert_eq!(counts.get("wards"), Some(&10), "{stdout}");
     for layer in ["streets", "schools", "clinics", "tourism"] {
-        assert!(counts.get(layer).is_some_and(|&n| n >= 20), "{layer}: {stdout}");
+        assert!(
+            counts.get(layer).is_some_and(|&n| n >= 20),
+            "{layer}: {stdout}"
+        );
     }
     assert!(stdout.contains("Geometry: Point"), "{stdout}");
 }

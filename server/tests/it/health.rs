@@ -26,5 +26,9 @@ async fn unavailable_when_the_database_does_not() {
     let a = get(&app, "/healthz").await;
     assert_eq!(a.status, 503);
     assert_eq!(a.json()["error"], "unavailable");
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
 }
