@@ -15,6 +15,8 @@ export default defineConfig({
   use: {
     baseURL,
     viewport: { width: 1400, height: 900 },
+    // The district's operators and planners work in Vietnamese (the pages follow Accept-Language).
+    locale: 'vi-VN',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [

@@ -7,4 +7,7 @@ psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WIT
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
 export LISTEN_ADDR="127.0.0.1:$port"
 export LEPTOS_SITE_ROOT="target/site"
+# the demo accounts (operator / planner) and a known admin password for the tests
+export IOC_DEMO_USERS=1
+export IOC_ADMIN_PASSWORD="admin-e2e-password"
 exec target/debug/server

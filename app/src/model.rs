@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The operator screens are Vietnamese first, with English available.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
     Vi,
@@ -16,6 +17,29 @@ impl Lang {
         match self {
             Lang::Vi => "name_vi",
             Lang::En => "name_en",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Like `pick`, for owned strings.
+    pub fn pick_owned(self, vi: String, en: String) -> String {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
         }
     }
 
@@ -114,3 +138,112 @@ pub const CLICKABLE_LAYERS: &[&str] = &[
     "streets-line",
     "wards-fill",
 ];
+
+/// The three kinds of staff user. Anonymous visitors are the public and have no role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Operator,
+    Planner,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Planner => "planner",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "operator" => Some(Role::Operator),
+            "planner" => Some(Role::Planner),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn title(self, lang: Lang) -> &'static str {
+        match self {
+            Role::Operator => lang.pick("Điều hành viên", "Operator"),
+            Role::Planner => lang.pick("Quy hoạch", "Planner"),
+            Role::Admin => lang.pick("Quản trị", "Admin"),
+        }
+    }
+}
+
+/// The signed-in user as pages see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl SessionUser {
+    pub fn can_operate(&self) -> bool {
+        matches!(self.role, Role::Operator | Role::Admin)
+    }
+    pub fn can_plan(&self) -> bool {
+        matches!(self.role, Role::Planner | Role::Admin)
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// What the server knows about the visitor when it renders a page: who is signed in and which
+/// language they asked for. The server writes it into the page (`<script id="ioc-session">`) so the
+/// browser hydrates with exactly the same values.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageSession {
+    pub user: Option<SessionUser>,
+    pub lang: Lang,
+}
+
+/// Picks vi or en from an Accept-Language header; Vietnamese unless English is preferred.
+pub fn lang_from_accept_language(header: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut it = part.trim().split(';');
+        let tag = it.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = if tag == "vi" || tag.starts_with("vi-") {
+            Lang::Vi
+        } else if tag == "en" || tag.starts_with("en-") {
+            Lang::En
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_language() {
+        assert_eq!(lang_from_accept_language("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(
+            lang_from_accept_language("fr-FR,en;q=0.5,vi;q=0.8"),
+            Lang::Vi
+        );
+        assert_eq!(lang_from_accept_language("de"), Lang::Vi);
+        assert_eq!(lang_from_accept_language(""), Lang::Vi);
+    }
+}

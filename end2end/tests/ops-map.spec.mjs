@@ -1,6 +1,7 @@
 // The operator's map at /ops, in a real Chromium: it loads, draws cameras, toggles layers and opens the
 // details of a clicked camera.
 import { test, expect } from '@playwright/test';
+import { signIn } from './helpers.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ const shots = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'scr
 
 /** Waits until MapLibre has loaded and drawn everything ("idle" sets data-state=ready). */
 async function openMap(page) {
+  await signIn(page, 'operator', '/ops');
   const started = Date.now();
   await page.goto('/ops');
   await expect(page.locator('#map[data-state="ready"]')).toBeVisible({ timeout: 60_000 });

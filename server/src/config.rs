@@ -18,6 +18,12 @@ pub struct Config {
     pub camera_rtsp_base: String,
     /// Public base URL used in OGC links (`http://host:port`); by default taken from the request's Host.
     pub public_url: Option<String>,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Password of the `admin` user created at first start; without it one is generated and logged once.
+    pub admin_password: Option<String>,
+    /// Create the demo `operator` and `planner` accounts (`make run` does; never in production).
+    pub demo_users: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ioc_map";
@@ -33,7 +39,7 @@ pub struct ConfigError {
 }
 
 impl Config {
-    /// Reads `DATABASE_URL`, `LISTEN_ADDR` (or cargo-leptos' `LEPTOS_SITE_ADDR`), `LEPTOS_SITE_ROOT`,
+    /// Reads `DATABASE_URL`, `IOC_SECURE_COOKIES`, `IOC_ADMIN_PASSWORD`, `IOC_DEMO_USERS`, `LISTEN_ADDR` (or cargo-leptos' `LEPTOS_SITE_ADDR`), `LEPTOS_SITE_ROOT`,
     /// `IOC_BASEMAP_STYLE_URL`, `IOC_CAMERA_RTSP_BASE` and `IOC_PUBLIC_URL`, with defaults that work on a
     /// developer machine (PostgreSQL on 127.0.0.1:5432, user postgres, trust auth).
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -59,6 +65,22 @@ impl Config {
             camera_rtsp_base: var("IOC_CAMERA_RTSP_BASE")
                 .unwrap_or_else(|| "rtsp://127.0.0.1:8554".to_string()),
             public_url: var("IOC_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
+            secure_cookies: flag("IOC_SECURE_COOKIES")?,
+            admin_password: var("IOC_ADMIN_PASSWORD"),
+            demo_users: flag("IOC_DEMO_USERS")?,
         })
+    }
+}
+
+/// A yes/no environment variable: 1/true/yes or 0/false/no (absent: no).
+fn flag(name: &'static str) -> Result<bool, ConfigError> {
+    match std::env::var(name).ok().as_deref().map(str::trim) {
+        None | Some("") | Some("0") | Some("false") | Some("no") => Ok(false),
+        Some("1") | Some("true") | Some("yes") => Ok(true),
+        Some(other) => Err(ConfigError {
+            name,
+            value: other.to_string(),
+            reason: "use 1 or 0".into(),
+        }),
     }
 }

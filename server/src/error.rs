@@ -15,16 +15,44 @@ pub struct ApiError {
     pub error: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'static str>,
+    pub field: Option<String>,
 }
 
 impl ApiError {
-    pub fn bad_request(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             error: "invalid_parameter",
             message: message.into(),
-            field: Some(field),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            error,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in, or send an API token",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.to_string()),
+            ..Self::new(StatusCode::CONFLICT, "conflict", message)
         }
     }
 
@@ -60,6 +88,69 @@ impl From<sqlx::Error> for ApiError {
                 message: "internal error".into(),
                 field: None,
             },
+        }
+    }
+}
+
+/// `Json<T>` whose rejections (malformed JSON, wrong types, missing fields, wrong content type, body
+/// over the size limit) answer in the API's error shape, naming the field where serde knows it.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => {
+                // "Failed to deserialize …: <path>: <what>"; the path names the field.
+                let text = e.body_text();
+                let detail = text
+                    .split_once("target type: ")
+                    .map(|(_, d)| d)
+                    .unwrap_or(&text);
+                let field = detail
+                    .split_once(": ")
+                    .map(|(p, _)| p)
+                    .filter(|p| !p.contains(' '))
+                    .map(str::to_string);
+                let field = field.or_else(|| {
+                    detail
+                        .split_once("missing field `")
+                        .and_then(|(_, r)| r.split_once('`'))
+                        .map(|(f, _)| f.to_string())
+                });
+                Err(ApiError {
+                    status: StatusCode::BAD_REQUEST,
+                    error: "invalid_body",
+                    message: detail.to_string(),
+                    field,
+                })
+            }
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {}", e.body_text()),
+            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as Content-Type: application/json",
+            )),
+            Err(other) => {
+                let status = other.status();
+                let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "body_too_large"
+                } else {
+                    "invalid_body"
+                };
+                Err(ApiError::new(status, error, other.body_text()))
+            }
         }
     }
 }

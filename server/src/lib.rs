@@ -2,17 +2,20 @@
 //!
 //! `main.rs` only wires configuration, the database and this router; each capability has its module.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
 pub mod ogc;
+pub mod planner;
+pub mod search;
 pub mod web;
 
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::Router;
+use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
@@ -46,12 +49,24 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 /// The whole HTTP surface of the server.
+///
+/// Order of the layers, outermost first: the cross-site guard, then authentication (who is asking),
+/// then routing, then each route's access policy (`auth::policy`), then the handler.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
+        .merge(auth::router())
         .merge(ogc::router())
+        .merge(search::router())
+        .merge(planner::router())
         .merge(web::api_router())
         .merge(web::app_router(&state))
+        .route_layer(middleware::from_fn(auth::policy::enforce))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn(auth::policy::csrf_guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

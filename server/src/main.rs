@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use server::{config::Config, db, leptos_options, router, AppState};
+use std::net::SocketAddr;
+
+use server::{auth, config::Config, db, leptos_options, router, AppState};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -14,6 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let config = Config::from_env()?;
     let pool = db::prepare(&config.database_url, &config.camera_rtsp_base).await?;
+    auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users).await?;
     let state = AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config.clone()),
@@ -21,10 +24,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!("ioc-map listening on http://{}", config.listen_addr);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // the client's address feeds the sign-in limit
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::components::map_view::Selected;
 use crate::model::Lang;
-use crate::pages::ops::Selected;
 
 /// What kind of thing a clicked layer shows, in both languages.
 fn kind_of(layer: &str) -> (&'static str, &'static str) {

@@ -3,12 +3,19 @@
 use leptos::prelude::*;
 
 use crate::map;
+use crate::map::style::{layers_for, MapKind};
 use crate::model::{Lang, LAYER_GROUPS};
 
+/// Switches for the layer groups that `kind`'s map draws.
 #[component]
-pub fn LayerPanel(lang: RwSignal<Lang>) -> impl IntoView {
+pub fn LayerPanel(lang: RwSignal<Lang>, kind: MapKind) -> impl IntoView {
+    let drawn: Vec<String> = layers_for(kind, Lang::Vi, false)
+        .iter()
+        .filter_map(|l| l["id"].as_str().map(str::to_string))
+        .collect();
     let rows = LAYER_GROUPS
         .iter()
+        .filter(|g| g.layers.iter().any(|l| drawn.iter().any(|d| d == l)))
         .map(|g| {
             let on = RwSignal::new(true);
             let id = g.id;

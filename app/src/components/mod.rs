@@ -2,3 +2,5 @@
 
 pub mod details;
 pub mod layers;
+pub mod map_view;
+pub mod topbar;

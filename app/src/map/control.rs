@@ -1,8 +1,9 @@
-//! Drives the MapLibre map from the ops page: creates it, reports its state, switches layers and the
-//! label language, and turns clicks into a selected feature for the details panel.
+//! Drives the MapLibre map from a page: creates it, reports its state, switches layers and the label
+//! language, turns clicks into a selected feature, flies to places, and on the planner's map lets the
+//! user draw a polygon.
 //!
 //! MapLibre objects are not `Send`, so the one live map is kept in a thread-local (the browser has one
-//! thread); the page talks to it through the functions here.
+//! thread); pages talk to it through the functions here.
 
 use std::cell::RefCell;
 
@@ -11,17 +12,25 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
 use super::maplibre::Map;
-use super::style;
+use super::style::{self, MapKind};
+use crate::components::map_view::{MapState, Selected};
 use crate::model::{Lang, MapConfig, CLICKABLE_LAYERS, LAYER_GROUPS};
-use crate::pages::ops::{MapState, Selected};
 
 /// A MapLibre event handler.
 type Handler = Closure<dyn FnMut(JsValue)>;
 
+/// A polygon being drawn: its vertices and what to do with the finished polygon.
+struct Drawing {
+    vertices: Vec<[f64; 2]>,
+    on_done: Box<dyn Fn(Value)>,
+}
+
 thread_local! {
     static MAP: RefCell<Option<Map>> = const { RefCell::new(None) };
+    static KIND: RefCell<MapKind> = const { RefCell::new(MapKind::Ops) };
     /// Closures handed to MapLibre must live as long as the map.
     static HANDLERS: RefCell<Vec<Handler>> = const { RefCell::new(Vec::new()) };
+    static DRAWING: RefCell<Option<Drawing>> = const { RefCell::new(None) };
 }
 
 fn to_js(v: &Value) -> JsValue {
@@ -46,9 +55,21 @@ fn get(v: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Creates the map in the element `container_id`. Errors end up in `state`, never in a blank screen.
+fn call0(target: &JsValue, method: &str) {
+    if let Ok(f) = get(target, method).dyn_into::<js_sys::Function>() {
+        let _ = f.call0(target);
+    }
+}
+
+fn has_layer(map: &Map, id: &str) -> bool {
+    !get(&map.get_layer(id), "id").is_undefined()
+}
+
+/// Creates the map of `kind` in the element `container_id`. Errors end up in `state`, never in a blank
+/// screen.
 pub fn start(
     container_id: &str,
+    kind: MapKind,
     config: MapConfig,
     lang: Lang,
     state: RwSignal<MapState>,
@@ -68,7 +89,7 @@ pub fn start(
     let basemap = config.basemap_style_url.clone();
     let style = match &basemap {
         Some(url) => Value::String(url.clone()),
-        None => style::offline_style(&origin, lang),
+        None => style::offline_style(&origin, kind, lang),
     };
     let options = json!({
         "container": container_id,
@@ -98,10 +119,10 @@ pub fn start(
         let origin = origin.clone();
         let h = Handler::new(move |_| {
             with_map(|map| {
-                for id in style::SOURCES {
+                for id in style::sources_for(kind) {
                     map.add_source(id, &to_js(&style::source(&origin, id)));
                 }
-                for layer in style::layers(lang, false) {
+                for layer in style::layers_for(kind, lang, false) {
                     map.add_layer(&to_js(&layer));
                 }
             });
@@ -136,12 +157,15 @@ pub fn start(
     handlers.push(on_error);
 
     let on_click = Handler::new(move |ev: JsValue| {
+        if add_vertex(&get(&ev, "lngLat")) {
+            return;
+        }
         let point = get(&ev, "point");
         with_map(|map| {
             let layers: Vec<&str> = CLICKABLE_LAYERS
                 .iter()
                 .copied()
-                .filter(|l| !get(&map.get_layer(l), "id").is_undefined())
+                .filter(|l| has_layer(map, l))
                 .collect();
             let hits = map.query_rendered_features(&point, &to_js(&json!({ "layers": layers })));
             let Some(first) = hits.iter().next() else {
@@ -169,6 +193,9 @@ pub fn start(
     });
     map.on("click", &on_click);
     handlers.push(on_click);
+    let on_dblclick = Handler::new(move |_| finish_drawing());
+    map.on("dblclick", &on_dblclick);
+    handlers.push(on_dblclick);
 
     // A pointer cursor over anything clickable.
     for layer in CLICKABLE_LAYERS
@@ -194,6 +221,7 @@ pub fn start(
     // Exposed for the end-to-end tests and for debugging from the console.
     let _ = js_sys::Reflect::set(&window, &JsValue::from_str("iocMap"), &map);
     HANDLERS.with(|h| h.borrow_mut().extend(handlers));
+    KIND.with(|k| *k.borrow_mut() = kind);
     MAP.with(|m| *m.borrow_mut() = Some(map));
 }
 
@@ -211,7 +239,7 @@ pub fn set_group_visible(group: &str, visible: bool) {
     with_map(|map| {
         for g in LAYER_GROUPS.iter().filter(|g| g.id == group) {
             for layer in g.layers {
-                if !get(&map.get_layer(layer), "id").is_undefined() {
+                if has_layer(map, layer) {
                     map.set_layout_property(layer, "visibility", &value);
                 }
             }
@@ -225,19 +253,118 @@ pub fn set_language(lang: Lang) {
         for layer in style::layers(lang, true) {
             let id = layer["id"].as_str().unwrap_or_default();
             let field = &layer["layout"]["text-field"];
-            if !field.is_null() && !get(&map.get_layer(id), "id").is_undefined() {
+            if !field.is_null() && has_layer(map, id) {
                 map.set_layout_property(id, "text-field", &to_js(field));
             }
         }
     });
 }
 
+/// Moves the view to a place.
+pub fn fly_to(lon: f64, lat: f64, zoom: f64) {
+    with_map(|map| map.ease_to(&to_js(&json!({ "center": [lon, lat], "zoom": zoom }))));
+}
+
+/// Replaces the data of a GeoJSON source (the planner's area, the polygon being drawn).
+pub fn set_source_data(source: &str, data: &Value) {
+    with_map(|map| {
+        let src = map.get_source(source);
+        if let Ok(f) = get(&src, "setData").dyn_into::<js_sys::Function>() {
+            let _ = f.call1(&src, &to_js(data));
+        }
+    });
+}
+
+/// Starts drawing a polygon: each click adds a vertex; a double click (or [`finish_drawing`]) ends it
+/// and hands the closed GeoJSON Polygon to `on_done`.
+pub fn start_drawing(on_done: impl Fn(Value) + 'static) {
+    DRAWING.with(|d| {
+        *d.borrow_mut() = Some(Drawing {
+            vertices: Vec::new(),
+            on_done: Box::new(on_done),
+        })
+    });
+    with_map(|map| call0(&get(map, "doubleClickZoom"), "disable"));
+    show_draft(&[]);
+}
+
+fn show_draft(vertices: &[[f64; 2]]) {
+    let mut features: Vec<Value> = vertices
+        .iter()
+        .map(|v| json!({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": v}}))
+        .collect();
+    if vertices.len() >= 2 {
+        let mut ring = vertices.to_vec();
+        ring.push(vertices[0]);
+        features.push(json!({"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": ring}}));
+    }
+    set_source_data(
+        "draft",
+        &json!({"type": "FeatureCollection", "features": features}),
+    );
+}
+
+/// Adds a clicked point while drawing; false when not drawing.
+fn add_vertex(lng_lat: &JsValue) -> bool {
+    let lon = get(lng_lat, "lng").as_f64();
+    let lat = get(lng_lat, "lat").as_f64();
+    let drawn = DRAWING.with(|d| {
+        let mut d = d.borrow_mut();
+        let drawing = d.as_mut()?;
+        if let (Some(lon), Some(lat)) = (lon, lat) {
+            // the two clicks of a double click land on the same spot: keep one
+            let same = drawing
+                .vertices
+                .last()
+                .is_some_and(|v| (v[0] - lon).abs() < 1e-7 && (v[1] - lat).abs() < 1e-7);
+            if !same {
+                drawing.vertices.push([lon, lat]);
+            }
+        }
+        Some(drawing.vertices.clone())
+    });
+    match drawn {
+        Some(vertices) => {
+            show_draft(&vertices);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Ends drawing; with 3 or more vertices the closed polygon goes to the page.
+pub fn finish_drawing() {
+    let Some(drawing) = DRAWING.with(|d| d.borrow_mut().take()) else {
+        return;
+    };
+    show_draft(&[]);
+    with_map(|map| call0(&get(map, "doubleClickZoom"), "enable"));
+    if drawing.vertices.len() >= 3 {
+        let mut ring = drawing.vertices.clone();
+        ring.push(drawing.vertices[0]);
+        (drawing.on_done)(json!({"type": "Polygon", "coordinates": [ring]}));
+    }
+}
+
+/// Abandons a polygon being drawn.
+pub fn cancel_drawing() {
+    DRAWING.with(|d| d.borrow_mut().take());
+    show_draft(&[]);
+    with_map(|map| call0(&get(map, "doubleClickZoom"), "enable"));
+}
+
 /// Releases the map when the page is left.
 pub fn stop() {
+    DRAWING.with(|d| d.borrow_mut().take());
     MAP.with(|m| {
         if let Some(map) = m.borrow_mut().take() {
             map.remove();
         }
     });
     HANDLERS.with(|h| h.borrow_mut().clear());
+}
+
+/// Which kind of map is live.
+pub fn kind() -> MapKind {
+    KIND.with(|k| *k.borrow())
 }

@@ -27,6 +27,9 @@ extern "C" {
     #[wasm_bindgen(method, js_name = getLayer)]
     pub fn get_layer(this: &Map, id: &str) -> JsValue;
 
+    #[wasm_bindgen(method, js_name = getSource)]
+    pub fn get_source(this: &Map, id: &str) -> JsValue;
+
     #[wasm_bindgen(method, js_name = setLayoutProperty)]
     pub fn set_layout_property(this: &Map, layer: &str, name: &str, value: &JsValue);
 

@@ -1,5 +1,5 @@
-//! The operator map: a MapLibre GL style built in Rust (`style`), and in the browser the binding to
-//! MapLibre GL JS (`maplibre`) and the controller that drives it (`control`).
+//! The maps: a MapLibre GL style built in Rust (`style`), and in the browser the binding to MapLibre
+//! GL JS (`maplibre`) and the controller that drives it (`control`).
 //!
 //! The functions below are what pages call; on the server (SSR) there is no map and they do nothing.
 
@@ -9,6 +9,8 @@ pub mod style;
 pub mod control;
 #[cfg(feature = "hydrate")]
 pub mod maplibre;
+
+use serde_json::Value;
 
 use crate::model::Lang;
 
@@ -26,4 +28,38 @@ pub fn set_language(lang: Lang) {
     control::set_language(lang);
     #[cfg(not(feature = "hydrate"))]
     let _ = lang;
+}
+
+/// Moves the view to a place.
+pub fn fly_to(lon: f64, lat: f64, zoom: f64) {
+    #[cfg(feature = "hydrate")]
+    control::fly_to(lon, lat, zoom);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (lon, lat, zoom);
+}
+
+/// Replaces a GeoJSON source's data.
+pub fn set_source_data(source: &str, data: &Value) {
+    #[cfg(feature = "hydrate")]
+    control::set_source_data(source, data);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (source, data);
+}
+
+/// Lets the user draw a polygon on the map; `on_done` receives it as a GeoJSON Polygon.
+pub fn start_drawing(on_done: impl Fn(Value) + 'static) {
+    #[cfg(feature = "hydrate")]
+    control::start_drawing(on_done);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_done;
+}
+
+pub fn finish_drawing() {
+    #[cfg(feature = "hydrate")]
+    control::finish_drawing();
+}
+
+pub fn cancel_drawing() {
+    #[cfg(feature = "hydrate")]
+    control::cancel_drawing();
 }

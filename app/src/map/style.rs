@@ -14,8 +14,19 @@ pub const FONT_BOLD: &str = "NotoSans-Bold";
 /// District 1's bounding box (minLon, minLat, maxLon, maxLat), the map's initial view.
 pub const DISTRICT_BOUNDS: [f64; 4] = [106.6812, 10.7535, 106.7150, 10.7971];
 
-/// Sources of the map: OGC collections (the source id is the collection id), and the wards' label
-/// points.
+/// Which map a page shows: each draws only the sources its users may read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapKind {
+    /// Operators: everything, cameras included.
+    Ops,
+    /// The public tourist map: never a camera, recorder or incident.
+    Public,
+    /// Planners: everything the operators see (camera positions, no video), plus the chosen area.
+    Planner,
+}
+
+/// Sources of the maps: OGC collections (the source id is the collection id), the wards' label points,
+/// and on the planner's map the chosen area and the polygon being drawn.
 pub const SOURCES: &[&str] = &[
     "districts",
     "wards",
@@ -26,13 +37,40 @@ pub const SOURCES: &[&str] = &[
     "tourism",
     "cameras",
     "ward-labels",
+    "area",
+    "draft",
 ];
+
+const PUBLIC_SOURCES: &[&str] = &[
+    "districts",
+    "wards",
+    "streets",
+    "schools",
+    "clinics",
+    "tourism",
+    "ward-labels",
+];
+
+pub fn sources_for(kind: MapKind) -> Vec<&'static str> {
+    SOURCES
+        .iter()
+        .copied()
+        .filter(|s| match kind {
+            MapKind::Ops => !matches!(*s, "area" | "draft"),
+            MapKind::Public => PUBLIC_SOURCES.contains(s),
+            MapKind::Planner => true,
+        })
+        .collect()
+}
 
 pub fn glyphs_url(origin: &str) -> String {
     format!("{origin}/glyphs/{{fontstack}}/{{range}}.pbf")
 }
 
 pub fn source(origin: &str, id: &str) -> Value {
+    if matches!(id, "area" | "draft") {
+        return json!({"type": "geojson", "data": {"type": "FeatureCollection", "features": []}});
+    }
     if id == "ward-labels" {
         return json!({"type": "geojson", "data": format!("{origin}/api/map/ward-labels"), "promoteId": "id"});
     }
@@ -73,7 +111,17 @@ fn label_layer(id: &str, lang: Lang, color: &str) -> Value {
     })
 }
 
-/// All layers, bottom first. `background` is left out when a basemap is drawn underneath.
+/// The layers of one kind of map, bottom first. `background` is left out when a basemap is drawn
+/// underneath.
+pub fn layers_for(kind: MapKind, lang: Lang, with_background: bool) -> Vec<Value> {
+    let sources = sources_for(kind);
+    layers(lang, with_background)
+        .into_iter()
+        .filter(|l| l["source"].as_str().is_none_or(|s| sources.contains(&s)))
+        .collect()
+}
+
+/// Every layer of every map, bottom first.
 pub fn layers(lang: Lang, with_background: bool) -> Vec<Value> {
     let mut out = Vec::new();
     if with_background {
@@ -130,14 +178,25 @@ pub fn layers(lang: Lang, with_background: bool) -> Vec<Value> {
                                           "vehicle", "#0ca678", "#e64980"],
                          "circle-radius": ["match", ["get", "kind"], "long_range", 8, "vehicle", 7, 5],
                          "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5}}),
+        // the planner's chosen area and the polygon being drawn, on top
+        json!({"id": "area-fill", "type": "fill", "source": "area",
+               "paint": {"fill-color": "#f08c00", "fill-opacity": 0.12}}),
+        json!({"id": "area-line", "type": "line", "source": "area",
+               "paint": {"line-color": "#e8590c", "line-width": 2.5}}),
+        json!({"id": "draft-line", "type": "line", "source": "draft",
+               "paint": {"line-color": "#e8590c", "line-width": 2, "line-dasharray": [2, 1]}}),
+        json!({"id": "draft-points", "type": "circle", "source": "draft",
+               "filter": ["==", ["geometry-type"], "Point"],
+               "paint": {"circle-color": "#ffffff", "circle-radius": 4,
+                         "circle-stroke-color": "#e8590c", "circle-stroke-width": 2}}),
     ]);
     out
 }
 
 /// The complete style when no basemap is configured: a plain background, needing no tiles at all.
-pub fn offline_style(origin: &str, lang: Lang) -> Value {
-    let sources: serde_json::Map<String, Value> = SOURCES
-        .iter()
+pub fn offline_style(origin: &str, kind: MapKind, lang: Lang) -> Value {
+    let sources: serde_json::Map<String, Value> = sources_for(kind)
+        .into_iter()
         .map(|id| (id.to_string(), source(origin, id)))
         .collect();
     json!({
@@ -145,7 +204,7 @@ pub fn offline_style(origin: &str, lang: Lang) -> Value {
         "name": "ioc-map District 1",
         "glyphs": glyphs_url(origin),
         "sources": sources,
-        "layers": layers(lang, true),
+        "layers": layers_for(kind, lang, true),
     })
 }
 
@@ -214,11 +273,28 @@ mod tests {
 
     #[test]
     fn offline_style_needs_no_other_host() {
-        let s = offline_style("http://127.0.0.1:3000", Lang::Vi);
+        let s = offline_style("http://127.0.0.1:3000", MapKind::Ops, Lang::Vi);
         let text = s.to_string();
         for url in text.split('"').filter(|t| t.starts_with("http")) {
             assert!(url.starts_with("http://127.0.0.1:3000/"), "{url}");
         }
         assert_eq!(s["sources"]["cameras"]["cluster"], true);
+    }
+
+    #[test]
+    fn the_public_map_never_asks_for_cameras_recorders_or_incidents() {
+        let s = offline_style("http://x", MapKind::Public, Lang::En).to_string();
+        for secret in ["cameras", "recorders", "incidents"] {
+            assert!(!s.contains(secret), "public style mentions {secret}");
+        }
+        assert!(
+            s.contains("tourism-points")
+                && s.contains("clinics-points")
+                && s.contains("schools-points")
+        );
+        let planner = offline_style("http://x", MapKind::Planner, Lang::Vi);
+        assert!(
+            planner["sources"]["area"].is_object() && planner["sources"]["cameras"].is_object()
+        );
     }
 }

@@ -1,5 +1,9 @@
 //! One module per page.
 
+pub mod account;
+pub mod admin_users;
 pub mod home;
 pub mod not_found;
 pub mod ops;
+pub mod planner;
+pub mod signin;

@@ -76,5 +76,8 @@ pub async fn prepare(url: &str, camera_rtsp_base: &str) -> Result<PgPool, DbErro
     {
         tracing::info!("loaded the District 1 seed");
     }
+    if seed::load_notices(&pool).await.map_err(DbError::Seed)? {
+        tracing::info!("loaded the public notices");
+    }
     Ok(pool)
 }

@@ -14,26 +14,54 @@ const STREETS: &str = include_str!("../../../data/district1/streets.geojson");
 const RECORDERS: &str = include_str!("../../../data/district1/recorders.geojson");
 const CAMERAS: &str = include_str!("../../../data/district1/cameras.geojson");
 const PLACES: &str = include_str!("../../../data/district1/places.geojson");
+const NOTICES: &str = include_str!("../../../data/district1/notices.geojson");
+pub const NOTICES_SEED: &str = "district1-notices-v1";
 
 const INSERT_AREAS: &str = include_str!("sql/insert_areas.sql");
 const INSERT_STREETS: &str = include_str!("sql/insert_streets.sql");
 const INSERT_RECORDERS: &str = include_str!("sql/insert_recorders.sql");
 const INSERT_CAMERAS: &str = include_str!("sql/insert_cameras.sql");
 const INSERT_PLACES: &str = include_str!("sql/insert_places.sql");
+const INSERT_NOTICES: &str = include_str!("sql/insert_notices.sql");
 
-/// Loads the seed unless it already is; returns whether it loaded it now.
-pub async fn load_district1(pool: &PgPool, camera_rtsp_base: &str) -> Result<bool, sqlx::Error> {
+/// Starts a seed transaction, or None when the named seed is loaded already.
+async fn begin_seed(
+    pool: &PgPool,
+    name: &str,
+) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(760)")
         .execute(&mut *tx)
         .await?;
     let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM seed_runs WHERE name = $1)")
-        .bind(DISTRICT1)
+        .bind(name)
         .fetch_one(&mut *tx)
         .await?;
-    if done {
+    Ok(if done { None } else { Some(tx) })
+}
+
+/// Loads the public notices of the demo unless they are; returns whether it loaded them now.
+pub async fn load_notices(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    let Some(mut tx) = begin_seed(pool, NOTICES_SEED).await? else {
         return Ok(false);
-    }
+    };
+    sqlx::query(INSERT_NOTICES)
+        .bind(NOTICES)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO seed_runs (name) VALUES ($1)")
+        .bind(NOTICES_SEED)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Loads the seed unless it already is; returns whether it loaded it now.
+pub async fn load_district1(pool: &PgPool, camera_rtsp_base: &str) -> Result<bool, sqlx::Error> {
+    let Some(mut tx) = begin_seed(pool, DISTRICT1).await? else {
+        return Ok(false);
+    };
     sqlx::query(INSERT_AREAS)
         .bind(DISTRICT)
         .bind("district")

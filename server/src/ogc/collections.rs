@@ -4,8 +4,12 @@
 //! with the bbox filter, paging and GeoJSON output, so adding a layer means adding one entry here and
 //! one `.sql` file.
 
+use crate::auth::policy::Access;
+
 pub struct Collection {
     pub id: &'static str,
+    /// Who may read it. Cameras and recorders are operational data and never reach the public.
+    pub access: Access,
     pub title: &'static str,
     pub title_vi: &'static str,
     pub description: &'static str,
@@ -40,6 +44,7 @@ impl Collection {
 pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "districts",
+        access: Access::Public,
         title: "District",
         title_vi: "Quận",
         description: "District 1 outline, simplified from the government's boundary.",
@@ -47,6 +52,7 @@ pub const COLLECTIONS: &[Collection] = &[
     },
     Collection {
         id: "wards",
+        access: Access::Public,
         title: "Wards",
         title_vi: "Phường",
         description: "The 10 wards of District 1 (2020) with official codes and 2019 population. \
@@ -55,6 +61,7 @@ pub const COLLECTIONS: &[Collection] = &[
     },
     Collection {
         id: "streets",
+        access: Access::Public,
         title: "Streets",
         title_vi: "Đường phố",
         description: "Approximate centrelines of the main streets.",
@@ -62,6 +69,7 @@ pub const COLLECTIONS: &[Collection] = &[
     },
     Collection {
         id: "cameras",
+        access: Access::Staff,
         title: "Cameras",
         title_vi: "Camera",
         description: "Security cameras: fixed, long-range (landmarks) and patrol-vehicle cameras.",
@@ -69,6 +77,7 @@ pub const COLLECTIONS: &[Collection] = &[
     },
     Collection {
         id: "recorders",
+        access: Access::Staff,
         title: "Recorders",
         title_vi: "Đầu ghi hình",
         description: "Network video recorders (NVRs) of the fixed and long-range cameras.",
@@ -76,6 +85,7 @@ pub const COLLECTIONS: &[Collection] = &[
     },
     Collection {
         id: "schools",
+        access: Access::Public,
         title: "Schools",
         title_vi: "Trường học",
         description: "Kindergartens, primary, secondary and high schools.",
@@ -83,6 +93,7 @@ pub const COLLECTIONS: &[Collection] = &[
     },
     Collection {
         id: "clinics",
+        access: Access::Public,
         title: "Clinics and hospitals",
         title_vi: "Phòng khám và bệnh viện",
         description: "Hospitals, clinics and ward health stations.",
@@ -90,6 +101,7 @@ pub const COLLECTIONS: &[Collection] = &[
     },
     Collection {
         id: "tourism",
+        access: Access::Public,
         title: "Tourism",
         title_vi: "Du lịch",
         description: "Landmarks, museums, markets, parks and hotels that visitors look for.",

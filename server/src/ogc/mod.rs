@@ -13,9 +13,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::{json, value::RawValue, Value};
 
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::AppState;
 use collections::{Collection, COLLECTIONS};
@@ -110,15 +111,20 @@ async fn collection_json(state: &AppState, base: &str, c: &Collection) -> Result
     }))
 }
 
+/// Lists the collections the caller may read: anonymous visitors see only the public ones.
 async fn list_collections(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     q: RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     params::check_format(&query_map(q)?)?;
     let base = base_url(&state, &headers);
     let mut out = Vec::with_capacity(COLLECTIONS.len());
-    for c in COLLECTIONS {
+    for c in COLLECTIONS
+        .iter()
+        .filter(|c| c.access.allows(principal.user.as_ref()))
+    {
         out.push(collection_json(&state, &base, c).await?);
     }
     Ok(Json(json!({
@@ -127,18 +133,25 @@ async fn list_collections(
     })))
 }
 
-fn find(id: &str) -> Result<&'static Collection, ApiError> {
-    collections::find(id).ok_or_else(|| ApiError::not_found(format!("no collection {id:?}")))
+/// The collection, if it exists and the caller may read it (401 anonymous, 403 wrong role).
+fn find(id: &str, principal: &Principal) -> Result<&'static Collection, ApiError> {
+    let c = collections::find(id)
+        .ok_or_else(|| ApiError::not_found(format!("no collection {id:?}")))?;
+    if !c.access.allows(principal.user.as_ref()) {
+        return Err(c.access.refuse(principal.user.as_ref()));
+    }
+    Ok(c)
 }
 
 async fn one_collection(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     params::check_format(&query_map(q)?)?;
-    let c = find(&id)?;
+    let c = find(&id, &principal)?;
     Ok(Json(
         collection_json(&state, &base_url(&state, &headers), c).await?,
     ))
@@ -151,11 +164,12 @@ const FEATURE_SQL: &str = "json_build_object('type', 'Feature', 'id', s.id, \
 
 async fn items(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: RawQuery,
 ) -> Result<Response, ApiError> {
-    let c = find(&id)?;
+    let c = find(&id, &principal)?;
     let raw = query_map(q)?;
     let query = ItemsQuery::parse(&raw)?;
     let filter =
@@ -247,12 +261,13 @@ async fn items(
 
 async fn item(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((id, fid)): Path<(String, String)>,
     headers: HeaderMap,
     q: RawQuery,
 ) -> Result<Response, ApiError> {
     params::check_format(&query_map(q)?)?;
-    let c = find(&id)?;
+    let c = find(&id, &principal)?;
     let row: Option<String> = sqlx::query_scalar(&format!(
         "SELECT {FEATURE_SQL} FROM ({}) s WHERE s.id = $1",
         c.source_sql()

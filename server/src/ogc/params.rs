@@ -186,7 +186,7 @@ mod tests {
             ("offset", "1.5"),
         ] {
             let err = ItemsQuery::parse(&q(&[(k, v)])).expect_err("must be refused");
-            assert_eq!(err.field, Some(k), "{k}={v}");
+            assert_eq!(err.field.as_deref(), Some(k), "{k}={v}");
             assert_eq!(err.status, 400);
         }
     }
@@ -207,7 +207,7 @@ mod tests {
             "NaN,0,1,1",
         ] {
             let err = parse_bbox(bad).expect_err(bad);
-            assert_eq!(err.field, Some("bbox"), "{bad}");
+            assert_eq!(err.field.as_deref(), Some("bbox"), "{bad}");
         }
     }
 
@@ -215,7 +215,10 @@ mod tests {
     fn only_json_formats_are_offered() {
         assert!(check_format(&q(&[("f", "json")])).is_ok());
         assert_eq!(
-            check_format(&q(&[("f", "html")])).expect_err("html").field,
+            check_format(&q(&[("f", "html")]))
+                .expect_err("html")
+                .field
+                .as_deref(),
             Some("f")
         );
     }

@@ -54,6 +54,9 @@ pub fn database_url() -> String {
                     let pool = db::prepare(&url, "rtsp://127.0.0.1:8554")
                         .await
                         .expect("prepare test database");
+                    server::auth::bootstrap(&pool, Some(ADMIN_PASSWORD.into()), true)
+                        .await
+                        .expect("create test users");
                     pool.close().await;
                     url
                 })
@@ -78,6 +81,9 @@ pub fn config(database_url: String) -> Config {
         basemap_style_url: None,
         camera_rtsp_base: "rtsp://127.0.0.1:8554".into(),
         public_url: None,
+        secure_cookies: false,
+        admin_password: None,
+        demo_users: false,
     }
 }
 
@@ -107,10 +113,17 @@ impl Answer {
 }
 
 pub async fn get(app: &Router, uri: &str) -> Answer {
-    let req = Request::get(uri)
-        .header("host", "test.local")
-        .body(Body::empty())
-        .expect("request");
+    send(
+        app,
+        Request::get(uri)
+            .header("host", "test.local")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+pub async fn send(app: &Router, req: Request<Body>) -> Answer {
     let resp = app.clone().oneshot(req).await.expect("router answers");
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -120,4 +133,93 @@ pub async fn get(app: &Router, uri: &str) -> Answer {
         headers,
         text: String::from_utf8_lossy(&bytes).into_owned(),
     }
+}
+
+pub const ADMIN_PASSWORD: &str = "admin-test-password";
+
+/// Who makes a request in a test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    Anonymous,
+    Operator,
+    Planner,
+    Admin,
+}
+
+pub const EVERYONE: [Who; 4] = [Who::Anonymous, Who::Operator, Who::Planner, Who::Admin];
+
+impl Who {
+    pub fn credentials(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Who::Anonymous => None,
+            Who::Operator => Some(("operator", "operator-demo-2026")),
+            Who::Planner => Some(("planner", "planner-demo-2026")),
+            Who::Admin => Some(("admin", ADMIN_PASSWORD)),
+        }
+    }
+}
+
+/// Signs in through `POST /api/session` and returns the `Cookie` header value to send.
+pub async fn sign_in(app: &Router, who: Who) -> Option<String> {
+    let (user, pass) = who.credentials()?;
+    let a = send(
+        app,
+        json_request(
+            "POST",
+            "/api/session",
+            &serde_json::json!({"username": user, "password": pass}),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 200, "sign-in as {user}: {}", a.text);
+    let set = a
+        .headers
+        .get("set-cookie")
+        .expect("a session cookie")
+        .to_str()
+        .expect("ascii");
+    Some(set.split(';').next().expect("name=value").to_string())
+}
+
+pub fn json_request(method: &str, uri: &str, body: &Value, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "test.local")
+        .header("content-type", "application/json");
+    if let Some(c) = cookie {
+        b = b.header("cookie", c);
+    }
+    b.body(Body::from(body.to_string())).expect("request")
+}
+
+/// A request as `who` (signed in by session cookie), with an optional JSON body.
+pub async fn request_as(
+    app: &Router,
+    who: Who,
+    method: &str,
+    uri: &str,
+    body: Option<&Value>,
+) -> Answer {
+    let cookie = sign_in(app, who).await;
+    let mut b = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "test.local");
+    if let Some(c) = &cookie {
+        b = b.header("cookie", c.as_str());
+    }
+    let body = match body {
+        Some(v) => {
+            b = b.header("content-type", "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    send(app, b.body(body).expect("request")).await
+}
+
+pub async fn get_as(app: &Router, who: Who, uri: &str) -> Answer {
+    request_as(app, who, "GET", uri, None).await
 }

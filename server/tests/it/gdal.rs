@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::process::Command;
 
-use crate::common::app;
+use crate::common::{app, request_as, Who};
 
 /// "Layer name: X" followed by "Feature Count: N" in `ogrinfo -so -al` output.
 fn feature_counts(out: &str) -> HashMap<String, i64> {
@@ -22,6 +22,17 @@ fn feature_counts(out: &str) -> HashMap<String, i64> {
 #[tokio::test]
 async fn ogrinfo_reads_the_layers_and_counts() {
     let app = app().await;
+    // The protected layers (cameras, recorders) need a personal API token, as in QGIS or GDAL.
+    let created = request_as(
+        &app,
+        Who::Operator,
+        "POST",
+        "/api/tokens",
+        Some(&serde_json::json!({"name": "gdal test"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let token = created.json()["token"].as_str().expect("token").to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -32,6 +43,10 @@ async fn ogrinfo_reads_the_layers_and_counts() {
         Command::new("ogrinfo")
             .args(["-ro", "-so", "-al", &url])
             .env("GDAL_HTTP_TIMEOUT", "60")
+            .env(
+                "GDAL_HTTP_HEADERS",
+                format!("Authorization: Bearer {token}"),
+            )
             .output()
             .expect("ogrinfo (Debian gdal-bin) must be installed: make test installs it")
     })
@@ -54,4 +69,30 @@ async fn ogrinfo_reads_the_layers_and_counts() {
         );
     }
     assert!(stdout.contains("Geometry: Point"), "{stdout}");
+}
+
+#[tokio::test]
+async fn anonymous_gdal_sees_only_public_layers() {
+    let app = app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let url = format!("OAPIF:http://{addr}/ogc");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("ogrinfo")
+            .args(["-ro", "-so", "-al", &url])
+            .output()
+    })
+    .await
+    .expect("ogrinfo thread")
+    .expect("ogrinfo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let counts = feature_counts(&stdout);
+    assert_eq!(counts.get("wards"), Some(&10), "{stdout}");
+    assert!(
+        !counts.contains_key("cameras") && !counts.contains_key("recorders"),
+        "{stdout}"
+    );
 }

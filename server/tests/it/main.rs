@@ -1,9 +1,13 @@
 //! Integration tests against a real PostgreSQL + PostGIS: one fresh database per test run.
 //! All in one binary so the workspace links once.
 
+mod access;
+mod auth;
 mod common;
 mod data;
 mod gdal;
 mod health;
 mod ogc;
 mod pages;
+mod planner;
+mod search;

@@ -2,13 +2,13 @@
 
 use serde_json::Value;
 
-use crate::common::{app, get};
+use crate::common::{app, get, get_as, Who};
 
 fn link<'a>(doc: &'a Value, rel: &str) -> Option<&'a str> {
     doc["links"].as_array()?.iter().find(|l| l["rel"] == rel)?["href"].as_str()
 }
 
-fn assert_error(doc: &Value, code: &str, field: Option<&str>) {
+pub fn assert_error(doc: &Value, code: &str, field: Option<&str>) {
     assert_eq!(doc["error"], code, "{doc}");
     assert!(
         doc["message"].as_str().is_some_and(|m| !m.is_empty()),
@@ -42,7 +42,19 @@ async fn landing_conformance_and_collections() {
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"));
 
-    let cols = get(&app, "/ogc/collections").await.json();
+    let public = get(&app, "/ogc/collections").await.json();
+    let public_ids: Vec<&str> = public["collections"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(
+        !public_ids.contains(&"cameras") && !public_ids.contains(&"recorders"),
+        "{public_ids:?}"
+    );
+    assert!(public_ids.contains(&"tourism"), "{public_ids:?}");
+    let cols = get_as(&app, Who::Operator, "/ogc/collections").await.json();
     let ids: Vec<&str> = cols["collections"]
         .as_array()
         .expect("list")
@@ -60,7 +72,9 @@ async fn landing_conformance_and_collections() {
     ] {
         assert!(ids.contains(&id), "collection {id} missing from {ids:?}");
     }
-    let cameras = get(&app, "/ogc/collections/cameras").await.json();
+    let cameras = get_as(&app, Who::Operator, "/ogc/collections/cameras")
+        .await
+        .json();
     let bbox = &cameras["extent"]["spatial"]["bbox"][0];
     let lon = bbox[0].as_f64().expect("min lon");
     let lat = bbox[3].as_f64().expect("max lat");
@@ -77,7 +91,7 @@ async fn landing_conformance_and_collections() {
 #[tokio::test]
 async fn items_are_paged_with_counts_and_next_links() {
     let app = app().await;
-    let first = get(&app, "/ogc/collections/cameras/items").await;
+    let first = get_as(&app, Who::Operator, "/ogc/collections/cameras/items").await;
     assert_eq!(first.status, 200);
     assert_eq!(first.headers["content-type"], "application/geo+json");
     let doc = first.json();
@@ -93,16 +107,24 @@ async fn items_are_paged_with_counts_and_next_links() {
     );
     assert!(next.contains("offset=100"), "{next}");
 
-    let last = get(&app, "/ogc/collections/cameras/items?limit=100&offset=1100")
-        .await
-        .json();
+    let last = get_as(
+        &app,
+        Who::Operator,
+        "/ogc/collections/cameras/items?limit=100&offset=1100",
+    )
+    .await
+    .json();
     assert_eq!(last["numberReturned"], 32);
     assert!(link(&last, "next").is_none());
 
     // more than the maximum is clamped, not refused
-    let all = get(&app, "/ogc/collections/cameras/items?limit=50000")
-        .await
-        .json();
+    let all = get_as(
+        &app,
+        Who::Operator,
+        "/ogc/collections/cameras/items?limit=50000",
+    )
+    .await
+    .json();
     assert_eq!(all["numberReturned"], 1132);
     let features = all["features"].as_array().expect("features");
     assert_eq!(features.len(), 1132);
@@ -117,8 +139,9 @@ async fn items_are_paged_with_counts_and_next_links() {
 async fn bbox_selects_what_lies_inside() {
     let app = app().await;
     // ~100 m around Nhà thờ Đức Bà
-    let near = get(
+    let near = get_as(
         &app,
+        Who::Operator,
         "/ogc/collections/cameras/items?bbox=106.6985,10.7793,106.6995,10.7803&limit=1000",
     )
     .await;
@@ -158,8 +181,9 @@ async fn bbox_selects_what_lies_inside() {
     );
 
     // a bbox keeps itself in the next link
-    let page = get(
+    let page = get_as(
         &app,
+        Who::Operator,
         "/ogc/collections/cameras/items?bbox=106.68,10.75,106.72,10.80&limit=10",
     )
     .await
@@ -178,9 +202,13 @@ async fn single_items_by_stable_id() {
     assert_eq!(doc["properties"]["name_vi"], "Phường Bến Nghé");
     assert_eq!(doc["properties"]["population"], 10633);
     assert!(["Polygon", "MultiPolygon"].contains(&doc["geometry"]["type"].as_str().expect("type")));
-    let cam = get(&app, "/ogc/collections/cameras/items/cam-0001")
-        .await
-        .json();
+    let cam = get_as(
+        &app,
+        Who::Operator,
+        "/ogc/collections/cameras/items/cam-0001",
+    )
+    .await
+    .json();
     assert_eq!(cam["geometry"]["type"], "Point");
     assert_eq!(cam["properties"]["kind"], "long_range");
     let school = get(&app, "/ogc/collections/schools/items/sch-001")
@@ -211,7 +239,7 @@ async fn bad_requests_get_one_error_shape() {
         ("/ogc/collections/cameras/items?offset=-1", "offset"),
         ("/ogc/collections/cameras/items?f=html", "f"),
     ] {
-        let a = get(&app, uri).await;
+        let a = get_as(&app, Who::Operator, uri).await;
         assert_eq!(a.status, 400, "{uri}");
         assert_error(&a.json(), "invalid_parameter", Some(field));
     }
@@ -223,7 +251,7 @@ async fn bad_requests_get_one_error_shape() {
         "/ogc/what",
         "/api/nothing-here",
     ] {
-        let a = get(&app, uri).await;
+        let a = get_as(&app, Who::Operator, uri).await;
         assert_eq!(a.status, 404, "{uri}");
         assert_error(&a.json(), "not_found", None);
     }

@@ -1,10 +1,10 @@
 //! Server-rendered pages: what arrives before any script runs.
 
-use crate::common::{app, get};
+use crate::common::{app, get, get_as, Who};
 
 #[tokio::test]
 async fn ops_page_renders_its_panels_and_loading_state() {
-    let a = get(&app().await, "/ops").await;
+    let a = get_as(&app().await, Who::Operator, "/ops").await;
     assert_eq!(a.status, 200);
     let html = a.text;
     assert!(html.contains("id=\"map\""), "map container");
@@ -36,10 +36,11 @@ async fn ops_page_renders_its_panels_and_loading_state() {
 }
 
 #[tokio::test]
-async fn home_page_links_to_the_map() {
+async fn home_page_is_the_public_map() {
     let a = get(&app().await, "/").await;
     assert_eq!(a.status, 200);
-    assert!(a.text.contains("href=\"/ops\""));
+    assert!(a.text.contains("id=\"map\""), "the public map");
+    assert!(a.text.contains("name=\"q\""), "the search box");
 }
 
 #[tokio::test]

@@ -1,0 +1,109 @@
+//! The map area of a page: the MapLibre container, its loading and error states, and what was clicked.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::map::style::MapKind;
+use crate::model::Lang;
+
+/// What the user sees of the map's own state: never a blank area.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapState {
+    Loading,
+    Ready,
+    /// The map could not be shown at all.
+    Failed(String),
+    /// The map is shown but something later failed (e.g. one layer's data).
+    Degraded(String),
+}
+
+impl MapState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MapState::Loading => "loading",
+            MapState::Ready => "ready",
+            MapState::Failed(_) => "failed",
+            MapState::Degraded(_) => "degraded",
+        }
+    }
+}
+
+/// The feature whose details a side panel shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Selected {
+    /// MapLibre layer it was clicked on (tells its kind: camera, school, ward…).
+    pub layer: String,
+    pub id: String,
+    pub props: serde_json::Value,
+}
+
+#[component]
+pub fn MapView(
+    kind: MapKind,
+    selected: RwSignal<Option<Selected>>,
+    lang: RwSignal<Lang>,
+) -> impl IntoView {
+    let state = RwSignal::new(MapState::Loading);
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::task::spawn_local;
+        Effect::new(move |_| {
+            spawn_local(async move {
+                let config = fetch_map_config().await;
+                crate::map::control::start(
+                    "map",
+                    kind,
+                    config,
+                    lang.get_untracked(),
+                    state,
+                    selected,
+                );
+            });
+        });
+        on_cleanup(crate::map::control::stop);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (kind, selected);
+    Effect::new(move |_| crate::map::set_language(lang.get()));
+    view! {
+        <div class="map-wrap">
+            <div id="map" class="map" data-state=move || state.get().as_str()></div>
+            <MapStatus state lang/>
+        </div>
+    }
+}
+
+/// Loading and error states over the map.
+#[component]
+fn MapStatus(state: RwSignal<MapState>, lang: RwSignal<Lang>) -> impl IntoView {
+    move || {
+        match state.get() {
+        MapState::Loading => view! {
+            <div class="map-status loading" role="status">
+                <span class="spinner"></span>
+                {lang.get().pick("Đang tải bản đồ…", "Loading the map…")}
+            </div>
+        }
+        .into_any(),
+        MapState::Failed(msg) => view! { <div class="map-status error" role="alert">{msg}</div> }.into_any(),
+        MapState::Degraded(msg) => view! {
+            <div class="map-status warning" role="alert">
+                {lang.get().pick("Một phần dữ liệu không tải được: ", "Some map data failed to load: ")}
+                {msg}
+                <button on:click=move |_| state.set(MapState::Ready)>"×"</button>
+            </div>
+        }
+        .into_any(),
+        MapState::Ready => ().into_any(),
+    }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+async fn fetch_map_config() -> crate::model::MapConfig {
+    // Without the server's answer the map still works, on the plain offline background.
+    match crate::api::call("GET", "/api/map-config", None).await {
+        Ok(v) => serde_json::from_value(v).unwrap_or_default(),
+        Err(_) => Default::default(),
+    }
+}

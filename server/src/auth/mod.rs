@@ -1,0 +1,172 @@
+//! Who is asking: sign-in with sessions (cookie) or personal API tokens (Bearer), roles, and the
+//! access policy every route declares (`policy`).
+
+pub mod password;
+pub mod policy;
+pub mod session;
+pub mod store;
+pub mod tokens;
+pub mod users;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use sqlx::PgPool;
+
+use app::model::{Role, SessionUser};
+
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "ioc_session";
+
+/// How a request was authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Anonymous,
+    Session,
+    Token,
+}
+
+/// The requester, put into every request's extensions by [`authenticate`].
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user: Option<SessionUser>,
+    pub via: Via,
+}
+
+impl Principal {
+    pub const ANONYMOUS: Principal = Principal {
+        user: None,
+        via: Via::Anonymous,
+    };
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(tokens::router())
+        .merge(users::router())
+}
+
+/// The value of one cookie.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The client's address, for the sign-in limit.
+pub fn client_address(req_extensions: &axum::http::Extensions) -> String {
+    req_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".to_string())
+}
+
+async fn resolve(pool: &PgPool, headers: &HeaderMap) -> Principal {
+    let found = if let Some(token) = bearer(headers) {
+        store::user_by_api_token(pool, token)
+            .await
+            .map(|u| (u, Via::Token))
+    } else if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        store::user_by_session(pool, token)
+            .await
+            .map(|u| (u, Via::Session))
+    } else {
+        return Principal::ANONYMOUS;
+    };
+    match found {
+        Ok((Some(user), via)) => Principal {
+            user: Some(user.session_user()),
+            via,
+        },
+        Ok((None, _)) => Principal::ANONYMOUS,
+        Err(e) => {
+            tracing::error!(error = %e, "could not look up the session or token");
+            Principal::ANONYMOUS
+        }
+    }
+}
+
+/// Middleware: finds the requester from the session cookie or the Bearer token.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let principal = resolve(&state.pool, req.headers()).await;
+    if let Some(user) = &principal.user {
+        // the Leptos pages read the user from here while rendering
+        req.extensions_mut().insert(user.clone());
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+/// First start: the `admin` user, with `IOC_ADMIN_PASSWORD` or a generated password logged once.
+/// With `demo_users`, also `operator` and `planner` with the documented demo passwords.
+pub async fn bootstrap(
+    pool: &PgPool,
+    admin_password: Option<String>,
+    demo_users: bool,
+) -> Result<(), sqlx::Error> {
+    if store::user_by_name(pool, "admin").await?.is_none() {
+        let (password, generated) = match admin_password {
+            Some(p) => (p, false),
+            None => (store::new_secret()[..20].to_string(), true),
+        };
+        let hash = password::hash(password.clone())
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.message))?;
+        if store::create_user_if_absent(pool, "admin", "Administrator", Role::Admin, &hash).await? {
+            if generated {
+                tracing::warn!("created user `admin` with the generated password {password} (shown once; set IOC_ADMIN_PASSWORD to choose it)");
+            } else {
+                tracing::info!("created user `admin` with the password from IOC_ADMIN_PASSWORD");
+            }
+        }
+    }
+    if demo_users {
+        for (name, display, role, pass) in DEMO_USERS {
+            if store::user_by_name(pool, name).await?.is_none() {
+                let hash = password::hash(pass.to_string())
+                    .await
+                    .map_err(|e| sqlx::Error::Protocol(e.message))?;
+                if store::create_user_if_absent(pool, name, display, *role, &hash).await? {
+                    tracing::info!("created demo user `{name}` (password `{pass}`)");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Demo accounts made by `make run` (IOC_DEMO_USERS=1); never enable this in production.
+pub const DEMO_USERS: &[(&str, &str, Role, &str)] = &[
+    (
+        "operator",
+        "Điều hành viên (demo)",
+        Role::Operator,
+        "operator-demo-2026",
+    ),
+    (
+        "planner",
+        "Chuyên viên quy hoạch (demo)",
+        Role::Planner,
+        "planner-demo-2026",
+    ),
+];

@@ -1,0 +1,279 @@
+//! Sign-in and sign-out (JSON API and the sign-in page's form), the current user, password change.
+
+use std::collections::HashMap;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use app::model::SessionUser;
+
+use super::policy::encode_component;
+use super::{cookie, password, store, Principal, Via, SESSION_COOKIE};
+use crate::error::{ApiError, ApiJson};
+use crate::AppState;
+
+/// Failed sign-ins allowed per user and address within the window before 429.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_SECS: i32 = 15 * 60;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/session", post(sign_in_json).delete(sign_out_json))
+        .route("/api/me", get(me))
+        .route("/api/account/password", post(change_password))
+        .route("/session/signin", post(sign_in_form))
+        .route("/session/signout", post(sign_out_form))
+}
+
+enum SignInError {
+    Invalid,
+    TooMany { retry_after: i64 },
+    Api(ApiError),
+}
+
+impl From<sqlx::Error> for SignInError {
+    fn from(e: sqlx::Error) -> Self {
+        SignInError::Api(e.into())
+    }
+}
+
+async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password_text: String,
+    address: &str,
+) -> Result<(SessionUser, String), SignInError> {
+    let username = username.trim().to_lowercase();
+    let (failures, retry_after) =
+        store::recent_failures(&state.pool, &username, address, FAILURE_WINDOW_SECS).await?;
+    if failures >= MAX_FAILURES {
+        return Err(SignInError::TooMany {
+            retry_after: retry_after.max(1),
+        });
+    }
+    let user = store::user_by_name(&state.pool, &username).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = password::verify(hash, password_text).await;
+    match user {
+        Some(u) if ok && !u.disabled => {
+            store::clear_failures(&state.pool, &username, address).await?;
+            let token = store::create_session(&state.pool, u.id, address).await?;
+            tracing::info!(user = %u.username, %address, "signed in");
+            Ok((u.session_user(), token))
+        }
+        _ => {
+            store::record_failure(&state.pool, &username, address).await?;
+            tracing::warn!(user = %username, %address, "failed sign-in");
+            Err(SignInError::Invalid)
+        }
+    }
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let value = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
+    HeaderValue::from_str(&value)
+        .unwrap_or_else(|_| HeaderValue::from_static("ioc_session=; Path=/; Max-Age=0"))
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+async fn sign_in_json(
+    State(state): State<AppState>,
+    req_ext: axum::http::Extensions,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<Response, ApiError> {
+    if body.username.trim().is_empty() {
+        return Err(ApiError::bad_request("username", "username is empty"));
+    }
+    if body.password.is_empty() {
+        return Err(ApiError::bad_request("password", "password is empty"));
+    }
+    let address = super::client_address(&req_ext);
+    match sign_in(&state, &body.username, body.password, &address).await {
+        Ok((user, token)) => {
+            let cookie = session_cookie(&state, &token, i64::from(store::SESSION_HOURS) * 3600);
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Json(json!({ "user": user })),
+            )
+                .into_response())
+        }
+        Err(SignInError::Invalid) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        )),
+        Err(SignInError::TooMany { retry_after }) => Ok(too_many(retry_after).into_response()),
+        Err(SignInError::Api(e)) => Err(e),
+    }
+}
+
+fn too_many(retry_after: i64) -> impl IntoResponse {
+    (
+        [(header::RETRY_AFTER, retry_after.to_string())],
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed sign-ins; try again in {retry_after} s"),
+        ),
+    )
+}
+
+async fn sign_out_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        store::delete_session(&state.pool, token).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+    )
+        .into_response())
+}
+
+async fn me(
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = principal.user.ok_or_else(ApiError::unauthorized)?;
+    let via = match principal.via {
+        Via::Session => "session",
+        Via::Token => "token",
+        Via::Anonymous => "anonymous",
+    };
+    Ok(Json(json!({ "user": user, "via": via })))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the signed-in user's password; their other sessions end.
+async fn change_password(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let me = principal.user.ok_or_else(ApiError::unauthorized)?;
+    password::check_new("new_password", &body.new_password)?;
+    let row = store::user_by_id(&state.pool, me.id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    if !password::verify(Some(row.password_hash), body.current_password).await {
+        return Err(ApiError::bad_request(
+            "current_password",
+            "current_password is wrong",
+        ));
+    }
+    let hash = password::hash(body.new_password).await?;
+    let keep = cookie(&headers, SESSION_COOKIE)
+        .map(store::digest)
+        .unwrap_or_default();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = now() WHERE id = $2")
+        .bind(&hash)
+        .bind(me.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(me.id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Only a path on this site may be a redirect target after sign-in.
+fn safe_next(next: Option<&String>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .cloned()
+}
+
+fn home_for(user: &SessionUser) -> &'static str {
+    if user.can_operate() {
+        "/ops"
+    } else if user.can_plan() {
+        "/planner"
+    } else {
+        "/"
+    }
+}
+
+/// The sign-in page's form (works without JavaScript): 303 to `next` or back to the form.
+async fn sign_in_form(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let address = super::client_address(req.extensions());
+    let Form(form): Form<HashMap<String, String>> =
+        Form::from_request_parts_or_body(req, &state).await?;
+    let username = form.get("username").cloned().unwrap_or_default();
+    let password_text = form.get("password").cloned().unwrap_or_default();
+    let next = safe_next(form.get("next"));
+    let back = |error: &str| {
+        let mut url = format!("/signin?error={error}");
+        if let Some(n) = &next {
+            url.push_str(&format!("&next={}", encode_component(n)));
+        }
+        Redirect::to(&url).into_response()
+    };
+    if username.trim().is_empty() || password_text.is_empty() {
+        return Ok(back("missing"));
+    }
+    match sign_in(&state, &username, password_text, &address).await {
+        Ok((user, token)) => {
+            let cookie = session_cookie(&state, &token, i64::from(store::SESSION_HOURS) * 3600);
+            let target = next.clone().unwrap_or_else(|| home_for(&user).to_string());
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response())
+        }
+        Err(SignInError::Invalid) => Ok(back("invalid")),
+        Err(SignInError::TooMany { .. }) => Ok(back("locked")),
+        Err(SignInError::Api(e)) => Err(e),
+    }
+}
+
+async fn sign_out_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        store::delete_session(&state.pool, token).await?;
+    }
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+        Redirect::to("/"),
+    )
+        .into_response())
+}
+
+/// Reads a urlencoded form body into a map, answering in the API's error shape when it cannot.
+trait FormBody: Sized {
+    async fn from_request_parts_or_body(req: Request, state: &AppState) -> Result<Self, ApiError>;
+}
+
+impl FormBody for Form<HashMap<String, String>> {
+    async fn from_request_parts_or_body(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        use axum::extract::FromRequest;
+        Form::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))
+    }
+}

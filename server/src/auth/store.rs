@@ -1,0 +1,181 @@
+//! Users, sessions, API tokens and sign-in failures in PostgreSQL.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use app::model::{Role, SessionUser};
+
+/// How long a session lasts from sign-in.
+pub const SESSION_HOURS: i32 = 12;
+
+/// A new random secret (256 bits), URL-safe.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Secrets are stored as SHA-256 only: they are random, so a plain hash cannot be reversed.
+pub fn digest(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+impl UserRow {
+    pub fn session_user(&self) -> SessionUser {
+        SessionUser {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            // the column's CHECK constraint allows only the three roles
+            role: Role::parse(&self.role).unwrap_or(Role::Operator),
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled";
+
+pub async fn user_by_name(pool: &PgPool, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn user_by_id(pool: &PgPool, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn user_by_session(pool: &PgPool, token: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled"
+    ))
+    .bind(digest(token))
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn user_by_api_token(pool: &PgPool, token: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "WITH t AS (UPDATE api_tokens SET last_used_at = now()
+                     WHERE token_hash = $1 AND revoked_at IS NULL RETURNING user_id)
+         SELECT {USER_COLUMNS} FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled"
+    ))
+    .bind(digest(token))
+    .fetch_optional(pool)
+    .await
+}
+
+/// Starts a session and returns its cookie token.
+pub async fn create_session(
+    pool: &PgPool,
+    user_id: i64,
+    address: &str,
+) -> Result<String, sqlx::Error> {
+    let token = new_secret();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, expires_at, address)
+         VALUES ($1, $2, now() + make_interval(hours => $3), $4)",
+    )
+    .bind(digest(&token))
+    .bind(user_id)
+    .bind(SESSION_HOURS)
+    .bind(address)
+    .execute(pool)
+    .await?;
+    Ok(token)
+}
+
+pub async fn delete_session(pool: &PgPool, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < now()")
+        .bind(digest(token))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Failed sign-ins for this user and address within the window, and seconds until the oldest leaves it.
+pub async fn recent_failures(
+    pool: &PgPool,
+    username: &str,
+    address: &str,
+    window_secs: i32,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(*), coalesce(ceil(extract(epoch FROM min(at) + make_interval(secs => $3) - now())), 0)::bigint
+           FROM sign_in_failures
+          WHERE username = $1 AND address = $2 AND at > now() - make_interval(secs => $3)",
+    )
+    .bind(username)
+    .bind(address)
+    .bind(f64::from(window_secs))
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn record_failure(
+    pool: &PgPool,
+    username: &str,
+    address: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sign_in_failures (username, address) VALUES ($1, $2)")
+        .bind(username)
+        .bind(address)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(
+    pool: &PgPool,
+    username: &str,
+    address: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE (username = $1 AND address = $2) OR at < now() - interval '1 day'")
+        .bind(username)
+        .bind(address)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Creates a user unless one with this name exists; returns whether it did.
+pub async fn create_user_if_absent(
+    pool: &PgPool,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

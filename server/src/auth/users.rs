@@ -1,0 +1,179 @@
+//! User management for admins: list, create, change role or name, disable, reset a password.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use app::model::Role;
+
+use super::{password, Principal};
+use crate::error::{ApiError, ApiJson};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/users", get(list).post(create))
+        .route("/api/users/{id}", get(one).patch(update))
+}
+
+const USER_JSON: &str =
+    "json_build_object('id', id, 'username', username, 'display_name', display_name,
+                          'role', role, 'disabled', disabled, 'created_at', created_at)";
+
+async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let users: Vec<Value> =
+        sqlx::query_scalar(&format!("SELECT {USER_JSON} FROM users ORDER BY username"))
+            .fetch_all(&state.pool)
+            .await?;
+    Ok(Json(json!({ "users": users })))
+}
+
+fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::bad_request("id", format!("user id must be a number, got {id:?}")))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let user: Option<Value> =
+        sqlx::query_scalar(&format!("SELECT {USER_JSON} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?;
+    user.map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no user {id}")))
+}
+
+fn parse_role(s: &str) -> Result<Role, ApiError> {
+    Role::parse(s)
+        .ok_or_else(|| ApiError::bad_request("role", "role must be operator, planner or admin"))
+}
+
+fn check_username(s: &str) -> Result<String, ApiError> {
+    let u = s.trim().to_lowercase();
+    let ok = (2..=40).contains(&u.len())
+        && u.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(u)
+    } else {
+        Err(ApiError::bad_request(
+            "username",
+            "username must be 2 to 40 of a-z, 0-9, '_', '.', '-', starting with a letter or digit",
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    username: String,
+    password: String,
+    role: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let username = check_username(&body.username)?;
+    let role = parse_role(&body.role)?;
+    password::check_new("password", &body.password)?;
+    if body.display_name.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "display_name",
+            "display_name must have at most 100 characters",
+        ));
+    }
+    let hash = password::hash(body.password).await?;
+    let user: Option<Value> = sqlx::query_scalar(&format!(
+        "INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (username) DO NOTHING RETURNING {USER_JSON}"
+    ))
+    .bind(&username)
+    .bind(body.display_name.trim())
+    .bind(role.as_str())
+    .bind(&hash)
+    .fetch_optional(&state.pool)
+    .await?;
+    let user = user.ok_or_else(|| {
+        ApiError::conflict("username", format!("user {username:?} exists already"))
+    })?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserPatch {
+    role: Option<String>,
+    display_name: Option<String>,
+    disabled: Option<bool>,
+    password: Option<String>,
+}
+
+/// Changes a user; disabling one or resetting its password ends its sessions. An admin cannot
+/// disable or demote themself (there must stay someone to manage users).
+async fn update(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UserPatch>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let me = principal.user.ok_or_else(ApiError::unauthorized)?;
+    let role = body.role.as_deref().map(parse_role).transpose()?;
+    if id == me.id && (body.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin)) {
+        return Err(ApiError::bad_request(
+            "role",
+            "you cannot disable or demote yourself",
+        ));
+    }
+    if let Some(p) = &body.password {
+        password::check_new("password", p)?;
+    }
+    if body
+        .display_name
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 100)
+    {
+        return Err(ApiError::bad_request(
+            "display_name",
+            "display_name must have at most 100 characters",
+        ));
+    }
+    let hash = match body.password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let mut tx = state.pool.begin().await?;
+    let user: Option<Value> = sqlx::query_scalar(&format!(
+        "UPDATE users SET role = coalesce($2, role), display_name = coalesce($3, display_name),
+                disabled = coalesce($4, disabled), password_hash = coalesce($5, password_hash),
+                password_changed_at = CASE WHEN $5 IS NULL THEN password_changed_at ELSE now() END
+          WHERE id = $1 RETURNING {USER_JSON}"
+    ))
+    .bind(id)
+    .bind(role.map(Role::as_str))
+    .bind(body.display_name.as_deref().map(str::trim))
+    .bind(body.disabled)
+    .bind(hash.as_deref())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user = user.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    if body.disabled == Some(true) || hash.is_some() {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Json(user))
+}

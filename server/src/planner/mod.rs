@@ -1,0 +1,118 @@
+//! The planner's area queries: `POST /api/area-query` (figures and a page of features) and
+//! `POST /api/area-query/export?format=geojson|csv` (every feature, as a file). The request and answer
+//! are documented in `docs/area-query.md`.
+
+pub mod query;
+pub mod request;
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiJson};
+use crate::AppState;
+use request::{AreaQuery, AreaQueryBody};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/area-query", post(area_query))
+        .route("/api/area-query/export", post(export))
+}
+
+async fn area_query(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<AreaQueryBody>,
+) -> Result<Json<Value>, ApiError> {
+    let q = AreaQuery::from_body(body, Utc::now())?;
+    Ok(Json(query::answer(&state.pool, &q).await?))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ApiJson(body): ApiJson<AreaQueryBody>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params
+        .map_err(|e| ApiError::bad_request("format", format!("unreadable query string: {e}")))?;
+    let format = params
+        .get("format")
+        .map(String::as_str)
+        .unwrap_or("geojson");
+    if !matches!(format, "geojson" | "csv") {
+        return Err(ApiError::bad_request(
+            "format",
+            "format must be geojson or csv",
+        ));
+    }
+    let q = AreaQuery::from_body(body, Utc::now())?;
+    let rows = query::export_rows(&state.pool, &q).await?;
+    let stamp = Utc::now().format("%Y%m%d-%H%M");
+    if format == "csv" {
+        let mut out = String::from("layer,id,name_vi,name_en,kind,lon,lat,wkt\r\n");
+        for (_, fields) in &rows {
+            let line: Vec<String> = fields
+                .iter()
+                .map(|f| csv_field(f.as_deref().unwrap_or("")))
+                .collect();
+            out.push_str(&line.join(","));
+            out.push_str("\r\n");
+        }
+        Ok(file(
+            out,
+            "text/csv; charset=utf-8",
+            &format!("ioc-area-{stamp}.csv"),
+        ))
+    } else {
+        let features: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
+        let body = format!(
+            "{{\"type\":\"FeatureCollection\",\"numberReturned\":{},\"features\":[{}]}}",
+            features.len(),
+            features.join(",")
+        );
+        Ok(file(
+            body,
+            "application/geo+json",
+            &format!("ioc-area-{stamp}.geojson"),
+        ))
+    }
+}
+
+fn file(body: String, content_type: &'static str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(super::csv_field("Nhà thờ Đức Bà"), "Nhà thờ Đức Bà");
+        assert_eq!(super::csv_field("a, b"), "\"a, b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

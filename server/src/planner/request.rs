@@ -1,0 +1,448 @@
+//! The area query's request: parsing and checking, apart from HTTP and SQL so it is tested directly.
+//! Every refusal names the field at fault.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+pub const MAX_VERTICES: usize = 10_000;
+pub const MAX_LIMIT: i64 = 1_000;
+pub const LAYERS: &[&str] = &[
+    "cameras",
+    "recorders",
+    "schools",
+    "clinics",
+    "tourism",
+    "incidents",
+];
+
+/// The request body as sent (`docs/area-query.md` documents it).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaQueryBody {
+    pub ward: Option<String>,
+    pub geometry: Option<Value>,
+    pub center: Option<[f64; 2]>,
+    pub radius_m: Option<f64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub layers: Option<Vec<String>>,
+    pub coverage_distance_m: Option<f64>,
+    pub histogram: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Where to look.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Area {
+    Ward(String),
+    /// A checked GeoJSON Polygon or MultiPolygon (lon/lat), as text for PostGIS.
+    Geometry(String),
+    Circle {
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+impl Bucket {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Hour => "hour",
+            Bucket::Day => "day",
+            Bucket::Week => "week",
+            Bucket::Month => "month",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaQuery {
+    pub area: Area,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub layers: Vec<String>,
+    pub coverage_distance_m: f64,
+    pub bucket: Bucket,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn bad(field: &str, msg: impl Into<String>) -> ApiError {
+    ApiError::bad_request(field, msg)
+}
+
+fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            bad(
+                field,
+                format!("{field} must be an RFC 3339 time such as 2026-11-27T08:00:00+07:00 ({e})"),
+            )
+        })
+}
+
+impl AreaQuery {
+    /// Checks the body; `now` is passed in so defaults are testable.
+    pub fn from_body(b: AreaQueryBody, now: DateTime<Utc>) -> Result<Self, ApiError> {
+        let given = [b.ward.is_some(), b.geometry.is_some(), b.center.is_some()];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(bad(
+                "ward",
+                "give exactly one of ward, geometry, or center with radius_m",
+            ));
+        }
+        let area = if let Some(w) = b.ward {
+            if w.is_empty() || w.len() > 10 || !w.chars().all(|c| c.is_ascii_digit()) {
+                return Err(bad(
+                    "ward",
+                    format!("ward must be an official ward code such as 26740, got {w:?}"),
+                ));
+            }
+            Area::Ward(w)
+        } else if let Some(g) = b.geometry {
+            check_geometry(&g)?;
+            Area::Geometry(g.to_string())
+        } else {
+            let [lon, lat] = b.center.unwrap_or_default();
+            if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+                return Err(bad(
+                    "center",
+                    "center must be [lon, lat] within -180..180, -90..90",
+                ));
+            }
+            let r = b
+                .radius_m
+                .ok_or_else(|| bad("radius_m", "radius_m is required with center"))?;
+            if !(1.0..=10_000.0).contains(&r) {
+                return Err(bad("radius_m", "radius_m must be from 1 to 10000 metres"));
+            }
+            Area::Circle {
+                lon,
+                lat,
+                radius_m: r,
+            }
+        };
+        let to = match &b.to {
+            Some(s) => parse_time("to", s)?,
+            None => now,
+        };
+        let from = match &b.from {
+            Some(s) => parse_time("from", s)?,
+            None => to - Duration::days(30),
+        };
+        if from > to {
+            return Err(bad("from", "from is after to"));
+        }
+        let layers = match b.layers {
+            None => LAYERS.iter().map(|s| s.to_string()).collect(),
+            Some(ls) => {
+                if let Some(bad_layer) = ls.iter().find(|l| !LAYERS.contains(&l.as_str())) {
+                    return Err(bad(
+                        "layers",
+                        format!(
+                            "unknown layer {bad_layer:?}; layers are {}",
+                            LAYERS.join(", ")
+                        ),
+                    ));
+                }
+                ls
+            }
+        };
+        let coverage_distance_m = b.coverage_distance_m.unwrap_or(100.0);
+        if !(1.0..=5_000.0).contains(&coverage_distance_m) {
+            return Err(bad(
+                "coverage_distance_m",
+                "coverage_distance_m must be from 1 to 5000 metres",
+            ));
+        }
+        let span = to - from;
+        let bucket = match b.histogram.as_deref() {
+            None if span <= Duration::days(2) => Bucket::Hour,
+            None if span <= Duration::days(92) => Bucket::Day,
+            None if span <= Duration::days(731) => Bucket::Week,
+            None => Bucket::Month,
+            Some("hour") => Bucket::Hour,
+            Some("day") => Bucket::Day,
+            Some("week") => Bucket::Week,
+            Some("month") => Bucket::Month,
+            Some(other) => {
+                return Err(bad(
+                    "histogram",
+                    format!("histogram must be hour, day, week or month, got {other:?}"),
+                ))
+            }
+        };
+        if bucket == Bucket::Hour && span > Duration::days(31) {
+            return Err(bad("histogram", "hourly bins are limited to 31 days"));
+        }
+        let limit = b.limit.unwrap_or(100);
+        if !(0..=MAX_LIMIT).contains(&limit) {
+            return Err(bad("limit", format!("limit must be from 0 to {MAX_LIMIT}")));
+        }
+        let offset = b.offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(bad("offset", "offset must be 0 or more"));
+        }
+        Ok(Self {
+            area,
+            from,
+            to,
+            layers,
+            coverage_distance_m,
+            bucket,
+            limit,
+            offset,
+        })
+    }
+}
+
+/// A GeoJSON Polygon or MultiPolygon with closed rings of in-range positions, at most MAX_VERTICES.
+/// (Self-intersection is checked by PostGIS, which says where.)
+pub fn check_geometry(g: &Value) -> Result<(), ApiError> {
+    let kind = g.get("type").and_then(Value::as_str).unwrap_or("(none)");
+    let coords = g
+        .get("coordinates")
+        .ok_or_else(|| bad("geometry.coordinates", "geometry has no coordinates"))?;
+    let polygons: Vec<&Value> = match kind {
+        "Polygon" => vec![coords],
+        "MultiPolygon" => coords
+            .as_array()
+            .ok_or_else(|| {
+                bad(
+                    "geometry.coordinates",
+                    "MultiPolygon coordinates must be an array of polygons",
+                )
+            })?
+            .iter()
+            .collect(),
+        other => {
+            return Err(bad(
+                "geometry.type",
+                format!("geometry must be a GeoJSON Polygon or MultiPolygon, got {other}"),
+            ))
+        }
+    };
+    if polygons.is_empty() {
+        return Err(bad("geometry.coordinates", "MultiPolygon has no polygons"));
+    }
+    let mut vertices = 0usize;
+    for (pi, poly) in polygons.iter().enumerate() {
+        let rings = poly.as_array().filter(|r| !r.is_empty()).ok_or_else(|| {
+            bad(
+                "geometry.coordinates",
+                format!("polygon {pi} must be a non-empty array of rings"),
+            )
+        })?;
+        for (ri, ring) in rings.iter().enumerate() {
+            let pts = ring.as_array().ok_or_else(|| {
+                bad(
+                    "geometry.coordinates",
+                    format!("polygon {pi} ring {ri} must be an array of positions"),
+                )
+            })?;
+            vertices += pts.len();
+            if vertices > MAX_VERTICES {
+                return Err(bad(
+                    "geometry.coordinates",
+                    format!("geometry has more than {MAX_VERTICES} vertices"),
+                ));
+            }
+            if pts.len() < 4 {
+                return Err(bad(
+                    "geometry.coordinates",
+                    format!(
+                        "polygon {pi} ring {ri} has {} positions; a ring needs at least 4",
+                        pts.len()
+                    ),
+                ));
+            }
+            let mut parsed = Vec::with_capacity(pts.len());
+            for (i, p) in pts.iter().enumerate() {
+                let nums: Option<Vec<f64>> = p
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_f64).collect());
+                let pos =
+                    match nums {
+                        Some(n)
+                            if (2..=3).contains(&n.len())
+                                && p.as_array().is_some_and(|a| a.len() == n.len()) =>
+                        {
+                            n
+                        }
+                        _ => return Err(bad(
+                            "geometry.coordinates",
+                            format!(
+                                "polygon {pi} ring {ri} position {i} must be [lon, lat] numbers"
+                            ),
+                        )),
+                    };
+                let (lon, lat) = (pos[0], pos[1]);
+                if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+                    return Err(bad(
+                        "geometry.coordinates",
+                        format!("polygon {pi} ring {ri} position {i} [{lon}, {lat}] is out of range (lon -180..180, lat -90..90)"),
+                    ));
+                }
+                parsed.push((lon, lat));
+            }
+            if parsed.first() != parsed.last() {
+                return Err(bad(
+                    "geometry.coordinates",
+                    format!(
+                        "polygon {pi} ring {ri} is not closed: its first and last positions differ"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(v: Value) -> AreaQueryBody {
+        serde_json::from_value(v).expect("body shape")
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-27T00:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn field_of(v: Value) -> String {
+        AreaQuery::from_body(body(v), now())
+            .expect_err("must be refused")
+            .field
+            .unwrap_or_default()
+    }
+
+    const SQUARE: [[f64; 2]; 5] = [
+        [106.69, 10.77],
+        [106.70, 10.77],
+        [106.70, 10.78],
+        [106.69, 10.78],
+        [106.69, 10.77],
+    ];
+
+    #[test]
+    fn a_ward_with_defaults() {
+        let q = AreaQuery::from_body(body(json!({"ward": "26740"})), now()).expect("valid");
+        assert_eq!(q.area, Area::Ward("26740".into()));
+        assert_eq!(q.to - q.from, Duration::days(30));
+        assert_eq!(q.bucket, Bucket::Day);
+        assert_eq!(q.layers.len(), LAYERS.len());
+        assert_eq!(q.coverage_distance_m, 100.0);
+    }
+
+    #[test]
+    fn polygons_are_checked() {
+        assert!(check_geometry(&json!({"type": "Polygon", "coordinates": [SQUARE]})).is_ok());
+        assert!(
+            check_geometry(&json!({"type": "MultiPolygon", "coordinates": [[SQUARE]]})).is_ok()
+        );
+        let unclosed = &SQUARE[..4];
+        let cases = [
+            (
+                json!({"type": "Point", "coordinates": [106.7, 10.7]}),
+                "geometry.type",
+                "Point",
+            ),
+            (
+                json!({"type": "Polygon", "coordinates": [unclosed]}),
+                "geometry.coordinates",
+                "positions",
+            ),
+            (
+                json!({"type": "Polygon", "coordinates": [[[106.69, 10.77], [106.70, 10.77], [106.70, 10.78], [106.69, 10.78], [106.691, 10.77]]]}),
+                "geometry.coordinates",
+                "not closed",
+            ),
+            (
+                json!({"type": "Polygon", "coordinates": [[[206.0, 10.0], [106.7, 10.0], [106.7, 10.1], [206.0, 10.0]]]}),
+                "geometry.coordinates",
+                "out of range",
+            ),
+            (
+                json!({"type": "Polygon", "coordinates": [[["a", 10.0], [106.7, 10.0], [106.7, 10.1], ["a", 10.0]]]}),
+                "geometry.coordinates",
+                "numbers",
+            ),
+            (
+                json!({"type": "Polygon"}),
+                "geometry.coordinates",
+                "no coordinates",
+            ),
+        ];
+        for (g, field, words) in cases {
+            let e = check_geometry(&g).expect_err("refused");
+            assert_eq!(e.field.as_deref(), Some(field), "{g}");
+            assert!(
+                e.message.contains(words),
+                "{} should say {words}",
+                e.message
+            );
+        }
+        let mut big: Vec<[f64; 2]> = (0..10_001)
+            .map(|i| [106.69 + i as f64 * 1e-7, 10.77])
+            .collect();
+        big.push(big[0]);
+        let e = check_geometry(&json!({"type": "Polygon", "coordinates": [big]}))
+            .expect_err("too many");
+        assert!(e.message.contains("10000"), "{}", e.message);
+    }
+
+    #[test]
+    fn other_fields_are_checked() {
+        assert_eq!(field_of(json!({})), "ward");
+        assert_eq!(
+            field_of(json!({"ward": "26740", "geometry": {"type": "Polygon"}})),
+            "ward"
+        );
+        assert_eq!(field_of(json!({"ward": "x'; drop"})), "ward");
+        assert_eq!(
+            field_of(json!({"ward": "26740", "from": "yesterday"})),
+            "from"
+        );
+        assert_eq!(
+            field_of(
+                json!({"ward": "26740", "from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
+            ),
+            "from"
+        );
+        assert_eq!(
+            field_of(json!({"ward": "26740", "layers": ["cameras", "secrets"]})),
+            "layers"
+        );
+        assert_eq!(
+            field_of(json!({"ward": "26740", "coverage_distance_m": 0})),
+            "coverage_distance_m"
+        );
+        assert_eq!(
+            field_of(json!({"ward": "26740", "histogram": "year"})),
+            "histogram"
+        );
+        assert_eq!(field_of(json!({"ward": "26740", "limit": 5000})), "limit");
+        assert_eq!(field_of(json!({"center": [106.7, 10.77]})), "radius_m");
+        assert_eq!(
+            field_of(json!({"center": [306.7, 10.77], "radius_m": 500})),
+            "center"
+        );
+    }
+}
