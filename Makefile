@@ -26,7 +26,9 @@ help:
 	@echo "make test  - install what is missing, then fmt, clippy, unit + integration tests, browser tests"
 
 run: deps-run
-	cargo leptos serve
+	@echo "Sign in at http://127.0.0.1:3000/signin as operator / operator-demo-2026 or planner / planner-demo-2026."
+	@echo "The admin password is IOC_ADMIN_PASSWORD, or (first start only) the generated one the server logs."
+	IOC_DEMO_USERS=1 cargo leptos serve
 
 test: deps-test
 	cargo fmt --all -- --check

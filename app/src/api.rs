@@ -161,11 +161,12 @@ pub async fn download(url: &str, body: Value, fallback_name: &str) -> Result<(),
     }
 }
 
-/// Percent-encodes a query parameter value.
+/// Percent-encodes a query parameter value ('/' is left as is: it is allowed in a query and keeps
+/// `?next=/ops` readable). Used by the browser and the server alike.
 pub fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));

@@ -1,5 +1,16 @@
 // Shared steps of the browser tests.
 import { expect } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Screenshots land in end2end/screenshots/ for a person to look at. */
+export const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
 
 /** Demo accounts that the test server creates (IOC_DEMO_USERS=1). */
 export const USERS = {

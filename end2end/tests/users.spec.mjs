@@ -2,7 +2,7 @@
 // area and downloads CSV, an operator signs in and reaches /ops.
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
-import { signIn, screenPoint } from './helpers.mjs';
+import { signIn, screenPoint, screenshot } from './helpers.mjs';
 
 test('a tourist finds the cathedral without typing diacritics and reads its card in both languages', async ({ page }) => {
   await page.goto('/');
@@ -24,6 +24,7 @@ test('a tourist finds the cathedral without typing diacritics and reads its card
   await page.getByRole('button', { name: 'EN' }).click();
   await expect(card.locator('.feature-title')).toHaveText('Saigon Notre-Dame Cathedral Basilica');
   await expect(card.locator('.feature-subtitle')).toHaveText('Nhà thờ Đức Bà Sài Gòn');
+  await screenshot(page, 'public-card');
   const html = await page.content();
   expect(html).not.toContain('cam-0');
   expect(html).not.toContain('rtsp://');
@@ -39,6 +40,7 @@ test('a phone-sized visitor gets English from Accept-Language', async ({ browser
   await expect(page.locator('input[name=q]')).toBeVisible();
   await expect(page.locator('.notices')).toContainText('Notices');
   await expect(page.locator('#map[data-state="ready"]')).toBeVisible({ timeout: 60_000 });
+  await screenshot(page, 'public-phone');
   await context.close();
 });
 
@@ -57,6 +59,7 @@ test('a planner draws a polygon around Bến Thành market and downloads CSV', a
   const results = page.locator('.results-panel');
   await expect(results.locator('tr[data-layer="tourism"] td')).toHaveText('1');
   await expect(results.locator('table.features')).toContainText('Chợ Bến Thành');
+  await screenshot(page, 'planner-polygon');
   const downloading = page.waitForEvent('download');
   await page.click('button[name=export-csv]');
   const download = await downloading;

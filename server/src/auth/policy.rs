@@ -139,7 +139,7 @@ pub async fn enforce(req: Request, next: Next) -> Response {
         return match user {
             None => {
                 let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                Redirect::to(&format!("/signin?next={}", encode_component(target))).into_response()
+                Redirect::to(&format!("/signin?next={}", app::api::encode(target))).into_response()
             }
             Some(u) => (
                 StatusCode::FORBIDDEN,
@@ -186,19 +186,6 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
         return origin == "null" || !origin_host.eq_ignore_ascii_case(host);
     }
     false
-}
-
-/// Percent-encodes a value for a query string.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn escape(s: &str) -> String {

@@ -12,10 +12,10 @@ use serde_json::json;
 
 use app::model::SessionUser;
 
-use super::policy::encode_component;
 use super::{cookie, password, store, Principal, Via, SESSION_COOKIE};
 use crate::error::{ApiError, ApiJson};
 use crate::AppState;
+use app::api::encode as encode_component;
 
 /// Failed sign-ins allowed per user and address within the window before 429.
 pub const MAX_FAILURES: i64 = 5;
@@ -135,18 +135,22 @@ fn too_many(retry_after: i64) -> impl IntoResponse {
     )
 }
 
+/// Ends the request's session; returns the cookie header that clears it in the browser.
+async fn end_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<[(header::HeaderName, HeaderValue); 1], ApiError> {
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        store::delete_session(&state.pool, token).await?;
+    }
+    Ok([(header::SET_COOKIE, session_cookie(state, "", 0))])
+}
+
 async fn sign_out_json(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        store::delete_session(&state.pool, token).await?;
-    }
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
-    )
-        .into_response())
+    Ok((StatusCode::NO_CONTENT, end_session(&state, &headers).await?).into_response())
 }
 
 async fn me(
@@ -254,14 +258,7 @@ async fn sign_out_form(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        store::delete_session(&state.pool, token).await?;
-    }
-    Ok((
-        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
-        Redirect::to("/"),
-    )
-        .into_response())
+    Ok((end_session(&state, &headers).await?, Redirect::to("/")).into_response())
 }
 
 /// Reads a urlencoded form body into a map, answering in the API's error shape when it cannot.

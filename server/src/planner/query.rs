@@ -8,9 +8,26 @@ use super::request::{Area, AreaQuery};
 use crate::error::ApiError;
 
 const IN_AREA: &str = include_str!("sql/in_area.sql");
-const BREAKDOWN: &str = include_str!("sql/incident_breakdown.sql");
-const HISTOGRAM: &str = include_str!("sql/histogram.sql");
+const COUNTS: &str = include_str!("sql/counts.sql");
+const FEATURES: &str = include_str!("sql/features.sql");
+const INCIDENT_STATS: &str = include_str!("sql/incident_stats.sql");
 const COVERAGE: &str = include_str!("sql/coverage.sql");
+
+/// Where incidents are read from. For a short time range (the usual planner question) the time index
+/// narrows them far better than the spatial one: reading the range first (the heap is in time order,
+/// as incidents are appended) beats intersecting two large bitmaps, which PostgreSQL would otherwise
+/// choose. `OFFSET 0` keeps the planner from merging the two conditions again.
+fn incidents_source(q: &AreaQuery) -> &'static str {
+    if q.to - q.from <= chrono::Duration::days(92) {
+        "(SELECT * FROM incidents WHERE reported_at >= $2 AND reported_at < $3 OFFSET 0)"
+    } else {
+        "incidents"
+    }
+}
+
+fn in_area(q: &AreaQuery) -> String {
+    IN_AREA.replace("{incidents}", incidents_source(q))
+}
 
 /// The area resolved to GeoJSON for PostGIS, with what the answer says about it.
 pub struct ResolvedArea {
@@ -87,77 +104,149 @@ fn raw(s: String) -> Result<Box<RawValue>, ApiError> {
     })
 }
 
-const FEATURE_JSON: &str =
-    "json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON(f.geom, 6)::json, \
-     'properties', jsonb_build_object('id', f.id, 'layer', f.layer) || f.props)::text";
+/// The layers in the order features are listed (and paged).
+fn ordered_layers(q: &AreaQuery) -> Vec<&str> {
+    let mut layers: Vec<&str> = q.layers.iter().map(String::as_str).collect();
+    layers.sort_unstable();
+    layers.dedup();
+    layers
+}
+
+/// Which part of each layer a page [offset, offset + limit) covers: (layer, local offset, local limit).
+pub fn page_windows<'a>(
+    layers: &[(&'a str, i64)],
+    offset: i64,
+    limit: i64,
+) -> Vec<(&'a str, i64, i64)> {
+    let mut out = Vec::new();
+    let (mut start, end) = (0i64, offset + limit);
+    for &(layer, n) in layers {
+        let (lo, hi) = (offset.max(start), end.min(start + n));
+        if lo < hi {
+            out.push((layer, lo - start, hi - lo));
+        }
+        start += n;
+    }
+    out
+}
+
+type FeatureRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+);
+
+async fn features(pool: &PgPool, keys: &[(String, String)]) -> Result<Vec<FeatureRow>, ApiError> {
+    let (layers, ids): (Vec<&str>, Vec<&str>) =
+        keys.iter().map(|(l, i)| (l.as_str(), i.as_str())).unzip();
+    Ok(sqlx::query_as(FEATURES)
+        .bind(&layers)
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?)
+}
+
+async fn ids_in(
+    pool: &PgPool,
+    area: &ResolvedArea,
+    q: &AreaQuery,
+    layer: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<String>, ApiError> {
+    let in_area = in_area(q);
+    Ok(sqlx::query_scalar(&format!(
+        "{in_area} SELECT f.id FROM f WHERE f.layer = $4 ORDER BY f.id LIMIT $5 OFFSET $6"
+    ))
+    .bind(&area.geojson)
+    .bind(q.from)
+    .bind(q.to)
+    .bind(layer)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?)
+}
 
 /// The whole answer of `POST /api/area-query`.
 pub async fn answer(pool: &PgPool, q: &AreaQuery) -> Result<Value, ApiError> {
     let mut area = resolve_area(pool, &q.area).await?;
     // the area itself, so a client can draw what was queried
     area.summary["geometry"] = serde_json::from_str(&area.geojson).unwrap_or(Value::Null);
-    let counts: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "{IN_AREA} SELECT layer, count(*) FROM f GROUP BY layer"
-    ))
-    .bind(&area.geojson)
-    .bind(q.from)
-    .bind(q.to)
-    .fetch_all(pool)
-    .await?;
+    let (cameras, recorders, schools, clinics, tourism): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(COUNTS)
+            .bind(&area.geojson)
+            .fetch_one(pool)
+            .await?;
+    let stats: String =
+        sqlx::query_scalar(&INCIDENT_STATS.replace("{incidents}", incidents_source(q)))
+            .bind(&area.geojson)
+            .bind(q.from)
+            .bind(q.to)
+            .bind(q.bucket.as_str())
+            .fetch_one(pool)
+            .await?;
+    let stats: Value = serde_json::from_str(&stats).unwrap_or_else(|_| json!({}));
+    let incidents = stats["total"].as_i64().unwrap_or(0);
+    let counts = [
+        ("cameras", cameras),
+        ("recorders", recorders),
+        ("schools", schools),
+        ("clinics", clinics),
+        ("tourism", tourism),
+        ("incidents", incidents),
+    ];
     let count_of = |layer: &str| {
         counts
             .iter()
-            .find(|(l, _)| l == layer)
+            .find(|(l, _)| *l == layer)
             .map(|(_, n)| *n)
             .unwrap_or(0)
     };
-    let counts_json: serde_json::Map<String, Value> = super::request::LAYERS
-        .iter()
-        .map(|l| (l.to_string(), json!(count_of(l))))
+    let layers: Vec<(&str, i64)> = ordered_layers(q)
+        .into_iter()
+        .map(|l| (l, count_of(l)))
         .collect();
-    let matched: i64 = q.layers.iter().map(|l| count_of(l)).sum();
-    let page: Vec<String> = sqlx::query_scalar(&format!(
-        "{IN_AREA} SELECT {FEATURE_JSON} FROM f WHERE f.layer = ANY($4) ORDER BY f.layer, f.id LIMIT $5 OFFSET $6"
-    ))
-    .bind(&area.geojson)
-    .bind(q.from)
-    .bind(q.to)
-    .bind(&q.layers)
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
-    .await?;
+    let matched: i64 = layers.iter().map(|(_, n)| n).sum();
+    let mut keys = Vec::new();
+    for (layer, off, lim) in page_windows(&layers, q.offset, q.limit) {
+        for id in ids_in(pool, &area, q, layer, off, lim).await? {
+            keys.push((layer.to_string(), id));
+        }
+    }
+    let page = features(pool, &keys).await?;
     let returned = page.len();
-    let features = page.into_iter().map(raw).collect::<Result<Vec<_>, _>>()?;
-    let breakdown: String = sqlx::query_scalar(BREAKDOWN)
-        .bind(&area.geojson)
-        .bind(q.from)
-        .bind(q.to)
-        .fetch_one(pool)
-        .await?;
-    let histogram: String = sqlx::query_scalar(HISTOGRAM)
-        .bind(&area.geojson)
-        .bind(q.from)
-        .bind(q.to)
-        .bind(q.bucket.as_str())
-        .fetch_one(pool)
-        .await?;
+    let features = page
+        .into_iter()
+        .map(|r| raw(r.0))
+        .collect::<Result<Vec<_>, _>>()?;
     let coverage: String = sqlx::query_scalar(COVERAGE)
         .bind(&area.geojson)
         .bind(q.coverage_distance_m)
         .fetch_one(pool)
         .await?;
-    let mut incidents: Value = serde_json::from_str(&breakdown).unwrap_or_else(|_| json!({}));
-    incidents["total"] = json!(count_of("incidents"));
-    incidents["histogram"] = json!({"bin": q.bucket.as_str(), "time_zone": "Asia/Ho_Chi_Minh",
-                                    "bins": serde_json::from_str::<Value>(&histogram).unwrap_or_else(|_| json!([]))});
     let mut coverage: Value = serde_json::from_str(&coverage).unwrap_or_else(|_| json!({}));
     coverage["distance_m"] = json!(q.coverage_distance_m);
+    let counts_json: serde_json::Map<String, Value> = counts
+        .iter()
+        .map(|(l, n)| (l.to_string(), json!(n)))
+        .collect();
     Ok(json!({
         "area": area.summary,
         "time_range": {"from": q.from.to_rfc3339(), "to": q.to.to_rfc3339()},
         "counts": counts_json,
-        "incidents": incidents,
+        "incidents": {
+            "total": incidents,
+            "by_kind": stats["by_kind"],
+            "by_status": stats["by_status"],
+            "histogram": {"bin": q.bucket.as_str(), "time_zone": "Asia/Ho_Chi_Minh", "bins": stats["bins"]},
+        },
         "coverage": coverage,
         "features": {
             "type": "FeatureCollection",
@@ -179,23 +268,9 @@ pub async fn export_rows(
     q: &AreaQuery,
 ) -> Result<Vec<(String, [Option<String>; 8])>, ApiError> {
     let area = resolve_area(pool, &q.area).await?;
-    type Row = (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<f64>,
-        Option<f64>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{IN_AREA} SELECT {FEATURE_JSON}, f.layer, f.id, f.props->>'name_vi', f.props->>'name_en', f.props->>'kind',
-                CASE WHEN GeometryType(f.geom) = 'POINT' THEN ST_X(f.geom) END,
-                CASE WHEN GeometryType(f.geom) = 'POINT' THEN ST_Y(f.geom) END,
-                CASE WHEN GeometryType(f.geom) <> 'POINT' THEN ST_AsText(f.geom) END
-           FROM f WHERE f.layer = ANY($4) ORDER BY f.layer, f.id LIMIT $5"
+    let in_area = in_area(q);
+    let keys: Vec<(String, String)> = sqlx::query_as(&format!(
+        "{in_area} SELECT f.layer, f.id FROM f WHERE f.layer = ANY($4) ORDER BY f.layer, f.id LIMIT $5"
     ))
     .bind(&area.geojson)
     .bind(q.from)
@@ -204,7 +279,8 @@ pub async fn export_rows(
     .bind(EXPORT_MAX)
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    Ok(features(pool, &keys)
+        .await?
         .into_iter()
         .map(|(feature, layer, id, vi, en, kind, lon, lat, wkt)| {
             (
@@ -222,4 +298,31 @@ pub async fn export_rows(
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_windows;
+
+    #[test]
+    fn a_page_spans_the_layers_it_needs() {
+        let layers = [
+            ("cameras", 116),
+            ("clinics", 2),
+            ("incidents", 100_000),
+            ("tourism", 3),
+        ];
+        assert_eq!(page_windows(&layers, 0, 100), vec![("cameras", 0, 100)]);
+        assert_eq!(
+            page_windows(&layers, 100, 50),
+            vec![
+                ("cameras", 100, 16),
+                ("clinics", 0, 2),
+                ("incidents", 0, 32)
+            ]
+        );
+        assert_eq!(page_windows(&layers, 100_118, 10), vec![("tourism", 0, 3)]);
+        assert_eq!(page_windows(&layers, 200_000, 10), vec![]);
+        assert_eq!(page_windows(&layers, 0, 0), vec![]);
+    }
 }

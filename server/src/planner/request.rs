@@ -274,21 +274,22 @@ pub fn check_geometry(g: &Value) -> Result<(), ApiError> {
                 let nums: Option<Vec<f64>> = p
                     .as_array()
                     .map(|a| a.iter().filter_map(Value::as_f64).collect());
-                let pos =
-                    match nums {
-                        Some(n)
-                            if (2..=3).contains(&n.len())
-                                && p.as_array().is_some_and(|a| a.len() == n.len()) =>
-                        {
-                            n
-                        }
-                        _ => return Err(bad(
+                let pos = match nums {
+                    Some(n)
+                        if (2..=3).contains(&n.len())
+                            && p.as_array().is_some_and(|a| a.len() == n.len()) =>
+                    {
+                        n
+                    }
+                    _ => {
+                        return Err(bad(
                             "geometry.coordinates",
                             format!(
                                 "polygon {pi} ring {ri} position {i} must be [lon, lat] numbers"
                             ),
-                        )),
-                    };
+                        ))
+                    }
+                };
                 let (lon, lat) = (pos[0], pos[1]);
                 if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
                     return Err(bad(

@@ -1,6 +1,6 @@
 -- Schools, clinics and hospitals in the area with no camera within $2 metres, farthest first,
 -- and how many such places the area has. $1 area GeoJSON.
-WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g),
+WITH area AS NOT MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g),
 p AS (SELECT p.* FROM places p, area
        WHERE p.category IN ('school', 'clinic', 'hospital') AND ST_Intersects(p.geom, area.g))
 SELECT json_build_object(
