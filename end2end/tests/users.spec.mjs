@@ -59,6 +59,7 @@ test('a planner draws a polygon around Bến Thành market and downloads CSV', a
   const results = page.locator('.results-panel');
   await expect(results.locator('tr[data-layer="tourism"] td')).toHaveText('1');
   await expect(results.locator('table.features')).toContainText('Chợ Bến Thành');
+  await expect(results.locator('.pager')).toHaveText(/Trước.*Sau/);
   await screenshot(page, 'planner-polygon');
   const downloading = page.waitForEvent('download');
   await page.click('button[name=export-csv]');

@@ -24,6 +24,12 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Create the demo `operator` and `planner` accounts (`make run` does; never in production).
     pub demo_users: bool,
+    /// Drive the patrol vehicles' cameras along the streets (on unless `IOC_SIMULATE_VEHICLES=0`).
+    pub simulate_vehicles: bool,
+    /// Days the live event log is kept for resuming clients (`IOC_LIVE_RETENTION_DAYS`, default 7).
+    pub live_retention_days: i32,
+    /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
+    pub ws_queue: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ioc_map";
@@ -68,6 +74,10 @@ impl Config {
             secure_cookies: flag("IOC_SECURE_COOKIES")?,
             admin_password: var("IOC_ADMIN_PASSWORD"),
             demo_users: flag("IOC_DEMO_USERS")?,
+            simulate_vehicles: var("IOC_SIMULATE_VEHICLES").is_none()
+                || flag("IOC_SIMULATE_VEHICLES")?,
+            live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
+            ws_queue: number("IOC_WS_QUEUE", 1024)?,
         })
     }
 }
@@ -82,5 +92,25 @@ fn flag(name: &'static str) -> Result<bool, ConfigError> {
             value: other.to_string(),
             reason: "use 1 or 0".into(),
         }),
+    }
+}
+
+/// A positive whole number from the environment, or the default.
+fn number<T: std::str::FromStr + PartialOrd + Default>(
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|n| *n > T::default())
+            .ok_or(ConfigError {
+                name,
+                value: v,
+                reason: "use a positive whole number".into(),
+            }),
     }
 }

@@ -7,6 +7,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod incidents;
+pub mod live;
 pub mod ogc;
 pub mod planner;
 pub mod search;
@@ -27,6 +29,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub pool: PgPool,
     pub leptos_options: LeptosOptions,
+    /// The live fan-out (incidents, cameras) behind `/ws`.
+    pub live: Arc<live::Live>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -59,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ogc::router())
         .merge(search::router())
         .merge(planner::router())
+        .merge(incidents::router())
+        .merge(live::ws::router())
         .merge(web::api_router())
         .merge(web::app_router(&state))
         .route_layer(middleware::from_fn(auth::policy::enforce))

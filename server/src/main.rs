@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use std::net::SocketAddr;
 
+use server::live::{Live, LiveConfig};
 use server::{auth, config::Config, db, leptos_options, router, AppState};
 use tracing_subscriber::EnvFilter;
 
@@ -17,10 +18,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     let pool = db::prepare(&config.database_url, &config.camera_rtsp_base).await?;
     auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users).await?;
+    let live = Live::start(
+        pool.clone(),
+        LiveConfig {
+            retention_days: config.live_retention_days,
+            queue_capacity: config.ws_queue,
+            ..LiveConfig::default()
+        },
+    )
+    .await?;
+    if config.simulate_vehicles {
+        tokio::spawn(server::live::simulator::run(live.clone()));
+    }
     let state = AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config.clone()),
         pool,
+        live,
     };
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!("ioc-map listening on http://{}", config.listen_addr);

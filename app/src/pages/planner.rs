@@ -269,8 +269,8 @@ fn Results(
             }).collect_view()}</tbody>
         </table>
         <div class="pager">
-            <button disabled=off == 0 on:click=move |_| offset.set((off - PAGE).max(0))>{l.pick("‹ Trước", "‹ Previous")}</button>
-            <button disabled=off + PAGE >= matched on:click=move |_| offset.set(off + PAGE)>{l.pick("Sau ›", "Next ›")}</button>
+            <button name="prev" disabled={off == 0} on:click=move |_| offset.set((off - PAGE).max(0))>{l.pick("‹ Trước", "‹ Previous")}</button>
+            <button name="next" disabled={off + PAGE >= matched} on:click=move |_| offset.set(off + PAGE)>{l.pick("Sau ›", "Next ›")}</button>
             {move || busy.get().then(|| view! { <span class="spinner"></span> })}
         </div>
     }

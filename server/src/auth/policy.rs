@@ -54,7 +54,8 @@ impl Access {
     }
 }
 
-/// Every route of the server (as axum matches it) with its access. The OGC routes are public at this
+/// Every route of the server (as axum matches it) with its access; "METHOD /path" entries are for
+/// routes whose methods differ in access and are looked up first. The OGC routes are public at this
 /// level: each collection declares its own access (`ogc::collections`).
 pub const POLICIES: &[(&str, Access)] = &[
     // pages
@@ -88,6 +89,13 @@ pub const POLICIES: &[(&str, Access)] = &[
     // administration
     ("/api/users", Access::Admin),
     ("/api/users/{id}", Access::Admin),
+    // incidents and live layers: operators act, planners read
+    ("/ws", Access::Operator),
+    ("GET /api/incidents", Access::Staff),
+    ("POST /api/incidents", Access::Operator),
+    ("/api/incidents/{id}", Access::Staff),
+    ("/api/incidents/{id}/transitions", Access::Operator),
+    ("/api/units", Access::Staff),
     // planning
     ("/api/area-query", Access::Planner),
     ("/api/area-query/export", Access::Planner),
@@ -98,6 +106,11 @@ pub const POLICIES: &[(&str, Access)] = &[
 
 pub fn policy_for(path: &str) -> Option<Access> {
     POLICIES.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
+}
+
+/// The access of a route for a method: its "METHOD /path" entry, else its "/path" entry.
+pub fn policy_for_method(method: &Method, path: &str) -> Option<Access> {
+    policy_for(&format!("{method} {path}")).or_else(|| policy_for(path))
 }
 
 fn wants_html(path: &str, headers: &HeaderMap) -> bool {
@@ -118,7 +131,7 @@ pub async fn enforce(req: Request, next: Next) -> Response {
     else {
         return next.run(req).await;
     };
-    let Some(access) = policy_for(&pattern) else {
+    let Some(access) = policy_for_method(req.method(), &pattern) else {
         tracing::error!(route = %pattern, "route has no access policy: refused");
         return ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

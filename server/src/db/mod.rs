@@ -85,5 +85,8 @@ pub async fn prepare(url: &str, camera_rtsp_base: &str) -> Result<PgPool, DbErro
     if seed::load_notices(&pool).await.map_err(DbError::Seed)? {
         tracing::info!("loaded the public notices");
     }
+    if seed::load_units(&pool).await.map_err(DbError::Seed)? {
+        tracing::info!("loaded the response units");
+    }
     Ok(pool)
 }

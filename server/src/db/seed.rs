@@ -16,6 +16,8 @@ const CAMERAS: &str = include_str!("../../../data/district1/cameras.geojson");
 const PLACES: &str = include_str!("../../../data/district1/places.geojson");
 const NOTICES: &str = include_str!("../../../data/district1/notices.geojson");
 pub const NOTICES_SEED: &str = "district1-notices-v1";
+const UNITS: &str = include_str!("../../../data/district1/response_units.geojson");
+pub const UNITS_SEED: &str = "district1-units-v1";
 
 const INSERT_AREAS: &str = include_str!("sql/insert_areas.sql");
 const INSERT_STREETS: &str = include_str!("sql/insert_streets.sql");
@@ -23,6 +25,7 @@ const INSERT_RECORDERS: &str = include_str!("sql/insert_recorders.sql");
 const INSERT_CAMERAS: &str = include_str!("sql/insert_cameras.sql");
 const INSERT_PLACES: &str = include_str!("sql/insert_places.sql");
 const INSERT_NOTICES: &str = include_str!("sql/insert_notices.sql");
+const INSERT_UNITS: &str = include_str!("sql/insert_units.sql");
 
 /// Starts a seed transaction, or None when the named seed is loaded already.
 async fn begin_seed(
@@ -40,21 +43,28 @@ async fn begin_seed(
     Ok(if done { None } else { Some(tx) })
 }
 
-/// Loads the public notices of the demo unless they are; returns whether it loaded them now.
-pub async fn load_notices(pool: &PgPool) -> Result<bool, sqlx::Error> {
-    let Some(mut tx) = begin_seed(pool, NOTICES_SEED).await? else {
+/// Loads one seed file with one statement, once; returns whether it loaded it now.
+async fn load_one(pool: &PgPool, name: &str, sql: &str, data: &str) -> Result<bool, sqlx::Error> {
+    let Some(mut tx) = begin_seed(pool, name).await? else {
         return Ok(false);
     };
-    sqlx::query(INSERT_NOTICES)
-        .bind(NOTICES)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(sql).bind(data).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO seed_runs (name) VALUES ($1)")
-        .bind(NOTICES_SEED)
+        .bind(name)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The public notices of the demo.
+pub async fn load_notices(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    load_one(pool, NOTICES_SEED, INSERT_NOTICES, NOTICES).await
+}
+
+/// The response units incidents are dispatched to.
+pub async fn load_units(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    load_one(pool, UNITS_SEED, INSERT_UNITS, UNITS).await
 }
 
 /// Loads the seed unless it already is; returns whether it loaded it now.

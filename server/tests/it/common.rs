@@ -84,20 +84,36 @@ pub fn config(database_url: String) -> Config {
         secure_cookies: false,
         admin_password: None,
         demo_users: false,
+        simulate_vehicles: false,
+        live_retention_days: 7,
+        ws_queue: 1024,
     }
 }
 
+/// The router on a pool whose database may be unreachable (the live service then loads nothing).
 pub fn app_with(pool: PgPool, config: Config) -> Router {
-    let state = AppState {
+    let live = server::live::Live::detached(pool.clone(), Default::default());
+    router(AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         pool,
-    };
-    router(state)
+        live,
+    })
 }
 
+/// The router on the test database, with its live service loaded.
 pub async fn app() -> Router {
-    app_with(pool().await, config(database_url()))
+    let pool = pool().await;
+    let config = config(database_url());
+    let live = server::live::Live::start(pool.clone(), Default::default())
+        .await
+        .expect("live service");
+    router(AppState {
+        leptos_options: leptos_options(&config),
+        config: Arc::new(config),
+        pool,
+        live,
+    })
 }
 
 pub struct Answer {

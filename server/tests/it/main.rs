@@ -7,6 +7,7 @@ mod common;
 mod data;
 mod gdal;
 mod health;
+mod live;
 mod ogc;
 mod pages;
 mod planner;

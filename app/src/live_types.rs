@@ -1,0 +1,155 @@
+//! The live protocol of `GET /ws` and the incident vocabulary, shared by the server and the browser.
+//! `docs/live-protocol.md` documents the frames.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Layers that change in real time. Static layers come from the OGC API.
+pub const LIVE_LAYERS: &[&str] = &["incidents", "cameras"];
+
+/// Client → server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// Sent on connect and whenever the viewport or the layers change.
+    Subscribe {
+        bbox: [f64; 4],
+        layers: Vec<String>,
+        /// The last `seq` the client has seen, to resume after a dropped connection.
+        #[serde(default)]
+        since: Option<i64>,
+    },
+    Ping,
+}
+
+/// Server → client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ServerMessage {
+    Event {
+        seq: i64,
+        layer: String,
+        op: Op,
+        feature: Value,
+    },
+    /// The whole layer for the subscribed viewport: the client replaces what it holds of it.
+    Snapshot {
+        seq: i64,
+        layer: String,
+        features: Vec<Value>,
+    },
+    Pong,
+    /// `since` was older than the kept log: snapshots follow.
+    Reset,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Upsert,
+    Delete,
+}
+
+/// Incident kinds: the systems the IOC joins.
+pub const INCIDENT_KINDS: &[(&str, &str, &str)] = &[
+    ("fire", "Cháy", "Fire"),
+    ("smoke_alarm", "Báo khói / báo cháy", "Smoke / fire alarm"),
+    ("traffic_accident", "Tai nạn giao thông", "Traffic accident"),
+    ("congestion", "Ùn tắc giao thông", "Congestion"),
+    ("flooding", "Ngập nước", "Flooding"),
+    ("crowd", "Tụ tập đông người", "Crowd"),
+    ("security", "An ninh trật tự", "Security"),
+    (
+        "illegal_construction",
+        "Xây dựng trái phép",
+        "Illegal construction",
+    ),
+    (
+        "broken_street_light",
+        "Đèn đường hỏng",
+        "Broken street light",
+    ),
+    ("medical_emergency", "Cấp cứu y tế", "Medical emergency"),
+    ("other", "Khác", "Other"),
+];
+
+/// Incident statuses, in lifecycle order.
+pub const INCIDENT_STATUSES: &[(&str, &str, &str)] = &[
+    ("new", "Mới", "New"),
+    ("acknowledged", "Đã tiếp nhận", "Acknowledged"),
+    ("dispatched", "Đã điều động", "Dispatched"),
+    ("resolved", "Đã xử lý", "Resolved"),
+    ("dismissed", "Đã bỏ qua", "Dismissed"),
+];
+
+/// The lifecycle: which `to` each status allows, and the status it leads to. `reopened` sends a
+/// resolved or dismissed incident back to acknowledged.
+pub fn transition(from: &str, to: &str) -> Option<&'static str> {
+    match (from, to) {
+        ("new", "acknowledged") => Some("acknowledged"),
+        ("acknowledged", "dispatched") => Some("dispatched"),
+        ("dispatched", "resolved") => Some("resolved"),
+        ("new" | "acknowledged", "dismissed") => Some("dismissed"),
+        ("resolved" | "dismissed", "reopened") => Some("acknowledged"),
+        _ => None,
+    }
+}
+
+/// Every `to` a client may ask for.
+pub const TRANSITIONS: &[&str] = &[
+    "acknowledged",
+    "dispatched",
+    "resolved",
+    "dismissed",
+    "reopened",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifecycle_allows_only_its_steps() {
+        assert_eq!(transition("new", "acknowledged"), Some("acknowledged"));
+        assert_eq!(transition("acknowledged", "dispatched"), Some("dispatched"));
+        assert_eq!(transition("dispatched", "resolved"), Some("resolved"));
+        assert_eq!(transition("new", "dismissed"), Some("dismissed"));
+        assert_eq!(transition("resolved", "reopened"), Some("acknowledged"));
+        assert_eq!(transition("dismissed", "reopened"), Some("acknowledged"));
+        assert_eq!(transition("new", "resolved"), None);
+        assert_eq!(transition("dispatched", "dismissed"), None);
+        assert_eq!(transition("new", "reopened"), None);
+        assert_eq!(transition("resolved", "resolved"), None);
+    }
+
+    #[test]
+    fn frames_have_the_documented_shape() {
+        let sub: ClientMessage =
+            serde_json::from_str(r#"{"type":"subscribe","bbox":[106.69,10.77,106.70,10.78],"layers":["incidents"],"since":7}"#)
+                .expect("subscribe");
+        assert_eq!(
+            sub,
+            ClientMessage::Subscribe {
+                bbox: [106.69, 10.77, 106.70, 10.78],
+                layers: vec!["incidents".into()],
+                since: Some(7)
+            }
+        );
+        let ping: ClientMessage = serde_json::from_str(r#"{"type":"ping"}"#).expect("ping");
+        assert_eq!(ping, ClientMessage::Ping);
+        let ev = ServerMessage::Event {
+            seq: 3,
+            layer: "incidents".into(),
+            op: Op::Delete,
+            feature: serde_json::json!({"id": "inc-1"}),
+        };
+        assert_eq!(
+            serde_json::to_string(&ev).expect("json"),
+            r#"{"type":"event","seq":3,"layer":"incidents","op":"delete","feature":{"id":"inc-1"}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&ServerMessage::Reset).expect("json"),
+            r#"{"type":"reset"}"#
+        );
+    }
+}

@@ -1,0 +1,389 @@
+//! Real time: committed changes of live features (incidents, cameras) fanned out to operators over
+//! `GET /ws`, filtered to each client's viewport, resumable with `since` across restarts.
+//!
+//! - `hub`: the fan-out state machine (features in an rstar index, viewports, the recent log);
+//! - `outbox`: each client's bounded queue;
+//! - `ws`: the WebSocket endpoint;
+//! - here: recording an event in the change's own transaction (gap-free seq), publishing it after the
+//!   commit in seq order, loading state at start-up, trimming the log, expiring closed incidents.
+
+pub mod hub;
+pub mod outbox;
+pub mod simulator;
+pub mod ws;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::{PgPool, Postgres, Transaction};
+use tokio::sync::Notify;
+
+use app::live_types::Op;
+use hub::{ClientId, Hub, LiveEvent};
+use outbox::Outbox;
+
+/// Settings of the live service.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    /// How long the event log is kept for `since` (days).
+    pub retention_days: i32,
+    /// Frames a client may have queued before it is cut off.
+    pub queue_capacity: usize,
+    /// Events kept in memory for quick resumes (older ones are read from PostgreSQL).
+    pub memory_events: usize,
+    /// Resolved and dismissed incidents leave the live layer this long after closing.
+    pub closed_linger: Duration,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 7,
+            queue_capacity: 1024,
+            memory_events: 100_000,
+            closed_linger: Duration::from_secs(600),
+        }
+    }
+}
+
+/// A connected client: its queue and the signal that wakes its writer.
+pub struct ClientHandle {
+    pub id: ClientId,
+    pub outbox: Mutex<Outbox>,
+    pub wake: Notify,
+}
+
+pub struct Live {
+    pub config: LiveConfig,
+    hub: Mutex<Hub>,
+    clients: Mutex<HashMap<ClientId, Arc<ClientHandle>>>,
+    /// Committed events waiting for an earlier seq to be published first.
+    pending: Mutex<BTreeMap<i64, LiveEvent>>,
+    next_client: AtomicU64,
+    pub pool: PgPool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // a panic while holding one of these locks leaves consistent data (every update is one call)
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Records a change in the caller's transaction and returns its event, to publish after commit.
+pub async fn record(
+    tx: &mut Transaction<'_, Postgres>,
+    layer: &str,
+    op: Op,
+    id: &str,
+    feature: Value,
+    position: Option<[f64; 2]>,
+) -> Result<LiveEvent, sqlx::Error> {
+    let seq: i64 = sqlx::query_scalar("UPDATE live_seq SET value = value + 1 RETURNING value")
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO live_events (seq, layer, op, feature_id, feature, lon, lat) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(seq)
+    .bind(layer)
+    .bind(if op == Op::Upsert { "upsert" } else { "delete" })
+    .bind(id)
+    .bind(&feature)
+    .bind(position.map(|p| p[0]))
+    .bind(position.map(|p| p[1]))
+    .execute(&mut **tx)
+    .await?;
+    Ok(LiveEvent {
+        seq,
+        layer: layer.into(),
+        op,
+        id: id.into(),
+        feature,
+        position,
+    })
+}
+
+type EventRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<Value>,
+    Option<f64>,
+    Option<f64>,
+);
+
+fn event_of(row: EventRow) -> LiveEvent {
+    let (seq, layer, op, id, feature, lon, lat) = row;
+    LiveEvent {
+        seq,
+        layer,
+        op: if op == "upsert" {
+            Op::Upsert
+        } else {
+            Op::Delete
+        },
+        id,
+        feature: feature.unwrap_or(Value::Null),
+        position: lon.zip(lat).map(|(x, y)| [x, y]),
+    }
+}
+
+impl Live {
+    /// Loads the live features and the recent log, and starts the housekeeping tasks.
+    pub async fn start(pool: PgPool, config: LiveConfig) -> Result<Arc<Live>, sqlx::Error> {
+        sqlx::query("DELETE FROM live_events WHERE at < now() - make_interval(days => $1)")
+            .bind(config.retention_days)
+            .execute(&pool)
+            .await?;
+        let last_seq: i64 = sqlx::query_scalar("SELECT value FROM live_seq")
+            .fetch_one(&pool)
+            .await?;
+        let mut hub = Hub::new(last_seq, config.memory_events);
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM
+               (SELECT * FROM live_events ORDER BY seq DESC LIMIT $1) e ORDER BY seq",
+        )
+        .bind(config.memory_events as i64)
+        .fetch_all(&pool)
+        .await?;
+        for row in rows {
+            hub.remember(event_of(row));
+        }
+        let features: Vec<(String, String, Value, f64, f64)> =
+            sqlx::query_as(include_str!("sql/live_features.sql"))
+                .bind(config.closed_linger.as_secs_f64())
+                .fetch_all(&pool)
+                .await?;
+        for (layer, id, feature, lon, lat) in features {
+            hub.load(&layer, &id, feature, [lon, lat]);
+        }
+        let live = Arc::new(Live {
+            config,
+            hub: Mutex::new(hub),
+            clients: Mutex::new(HashMap::new()),
+            pending: Mutex::new(BTreeMap::new()),
+            next_client: AtomicU64::new(1),
+            pool,
+        });
+        tokio::spawn(housekeeping(Arc::downgrade(&live)));
+        Ok(live)
+    }
+
+    /// A live service that loads nothing (for a server whose database is unreachable, in tests).
+    pub fn detached(pool: PgPool, config: LiveConfig) -> Arc<Live> {
+        Arc::new(Live {
+            hub: Mutex::new(Hub::new(0, config.memory_events)),
+            config,
+            clients: Mutex::new(HashMap::new()),
+            pending: Mutex::new(BTreeMap::new()),
+            next_client: AtomicU64::new(1),
+            pool,
+        })
+    }
+
+    /// Publishes a committed event, in seq order: events that overtook an earlier one wait, and a
+    /// missing earlier one is read from PostgreSQL (it is committed: seqs are taken under a row lock,
+    /// so they commit in order; another server process may have written it).
+    pub async fn publish(&self, ev: LiveEvent) {
+        let missing = {
+            let mut pending = lock(&self.pending);
+            pending.insert(ev.seq, ev);
+            self.flush(&mut pending)
+        };
+        if let Some((from, to)) = missing {
+            self.catch_up(from, Some(to)).await;
+        }
+    }
+
+    /// Publishes what can be; returns the range of seqs still missing before the first pending one.
+    fn flush(&self, pending: &mut BTreeMap<i64, LiveEvent>) -> Option<(i64, i64)> {
+        let mut hub = lock(&self.hub);
+        while let Some(entry) = pending.first_entry() {
+            let next = hub.last_seq() + 1;
+            if *entry.key() < next {
+                entry.remove(); // already published (read back from the database meanwhile)
+                continue;
+            }
+            if *entry.key() != next {
+                return Some((next, *entry.key() - 1));
+            }
+            match hub.publish(entry.remove()) {
+                Ok(deliveries) => self.deliver(deliveries),
+                Err(gap) => tracing::error!(%gap, "live event dropped"),
+            }
+        }
+        None
+    }
+
+    /// Reads committed events after the last published one (up to `to`) and publishes them.
+    async fn catch_up(&self, from: i64, to: Option<i64>) {
+        let rows: Result<Vec<EventRow>, _> = sqlx::query_as(
+            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM live_events
+              WHERE seq >= $1 AND ($2::bigint IS NULL OR seq <= $2) ORDER BY seq LIMIT 10000",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await;
+        match rows {
+            Ok(rows) if !rows.is_empty() => {
+                let mut pending = lock(&self.pending);
+                for row in rows {
+                    let ev = event_of(row);
+                    pending.insert(ev.seq, ev);
+                }
+                self.flush(&mut pending);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not read live events"),
+        }
+    }
+
+    /// Picks up events committed by other server processes (or lost between commit and publish).
+    pub async fn poll(&self) {
+        let next = lock(&self.hub).last_seq() + 1;
+        self.catch_up(next, None).await;
+    }
+
+    fn deliver(&self, deliveries: Vec<(ClientId, Arc<str>)>) {
+        let clients = lock(&self.clients);
+        for (id, frame) in deliveries {
+            if let Some(c) = clients.get(&id) {
+                lock(&c.outbox).push(frame);
+                c.wake.notify_one();
+            }
+        }
+    }
+
+    pub fn connect(&self) -> Arc<ClientHandle> {
+        let id = self.next_client.fetch_add(1, Ordering::Relaxed);
+        let handle = Arc::new(ClientHandle {
+            id,
+            outbox: Mutex::new(Outbox::new(self.config.queue_capacity)),
+            wake: Notify::new(),
+        });
+        lock(&self.clients).insert(id, handle.clone());
+        handle
+    }
+
+    pub fn disconnect(&self, id: ClientId) {
+        lock(&self.clients).remove(&id);
+        lock(&self.hub).disconnect(id);
+    }
+
+    pub fn clients(&self) -> usize {
+        lock(&self.clients).len()
+    }
+
+    /// A client's subscribe, answered with snapshots or its missed events (from memory, or from
+    /// PostgreSQL when they are older than what memory keeps but still within retention).
+    pub async fn subscribe(
+        &self,
+        client: &ClientHandle,
+        bbox: [f64; 4],
+        layers: &[String],
+        since: Option<i64>,
+    ) {
+        let catchup = lock(&self.hub).subscribe(client.id, bbox, layers, since);
+        let catchup = match (catchup, since) {
+            (hub::Catchup::Snapshots { reset: true, .. }, Some(s)) => {
+                match self.replay_from_db(client, bbox, layers, s).await {
+                    Some(c) => c,
+                    None => lock(&self.hub).subscribe(client.id, bbox, layers, since),
+                }
+            }
+            (c, _) => c,
+        };
+        let mut outbox = lock(&client.outbox);
+        match catchup {
+            hub::Catchup::Events(frames) => frames.into_iter().for_each(|f| {
+                outbox.push(f);
+            }),
+            hub::Catchup::Snapshots { reset, frames } => {
+                if reset {
+                    outbox.push(r#"{"type":"reset"}"#.into());
+                }
+                frames.into_iter().for_each(|f| {
+                    outbox.push(f);
+                });
+            }
+        }
+        drop(outbox);
+        client.wake.notify_one();
+    }
+
+    /// Resumes from the persisted log: when `since` is still there, a temporary hub replays it.
+    async fn replay_from_db(
+        &self,
+        client: &ClientHandle,
+        bbox: [f64; 4],
+        layers: &[String],
+        since: i64,
+    ) -> Option<hub::Catchup> {
+        let last = lock(&self.hub).last_seq();
+        if since > last {
+            return None;
+        }
+        let oldest: Option<i64> = sqlx::query_scalar("SELECT min(seq) FROM live_events")
+            .fetch_one(&self.pool)
+            .await
+            .ok()?;
+        if oldest.is_none_or(|o| since < o - 1) {
+            return None;
+        }
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM live_events WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+        )
+        .bind(since)
+        .bind(last)
+        .fetch_all(&self.pool)
+        .await
+        .ok()?;
+        let mut replay = Hub::new(since, usize::MAX);
+        for row in rows {
+            replay.remember(event_of(row));
+        }
+        let caught = replay.subscribe(client.id, bbox, layers, Some(since));
+        // the real hub tracks the client from now on (held features were replayed as upserts)
+        lock(&self.hub).subscribe(client.id, bbox, layers, Some(last));
+        Some(caught)
+    }
+
+    /// The nearest live features of a layer to a point.
+    pub fn nearest(&self, layer: &str, point: [f64; 2], n: usize) -> Vec<String> {
+        lock(&self.hub)
+            .nearest(layer, point, n)
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect()
+    }
+}
+
+/// Every 500 ms: pick up events committed elsewhere; every 10 s: closed incidents whose linger is
+/// over leave the live layer (a delete event); every minute: trim the log by age.
+async fn housekeeping(live: std::sync::Weak<Live>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut n = 0u64;
+    loop {
+        tick.tick().await;
+        let Some(live) = live.upgrade() else { return };
+        live.poll().await;
+        n += 1;
+        if !n.is_multiple_of(20) {
+            continue;
+        }
+        if n.is_multiple_of(120) {
+            let _ =
+                sqlx::query("DELETE FROM live_events WHERE at < now() - make_interval(days => $1)")
+                    .bind(live.config.retention_days)
+                    .execute(&live.pool)
+                    .await;
+        }
+        if let Err(e) = crate::incidents::expire_closed(&live).await {
+            tracing::warn!(error = %e, "could not expire closed incidents");
+        }
+    }
+}

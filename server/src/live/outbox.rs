@@ -1,0 +1,87 @@
+//! A client's bounded queue of frames, as a plain state machine. The fan-out pushes; the client's
+//! writer task drains. When a slow client lets it fill up, the queue closes with a reason instead of
+//! growing or slowing the others: the client reconnects and resumes with `since`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct Outbox {
+    frames: VecDeque<Arc<str>>,
+    capacity: usize,
+    closed: Option<String>,
+}
+
+pub const OVERFLOW_REASON: &str = "too slow: queue full, resume with since";
+
+impl Outbox {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            frames: VecDeque::new(),
+            capacity,
+            closed: None,
+        }
+    }
+
+    /// Queues a frame; false when the queue is (or now becomes) closed.
+    pub fn push(&mut self, frame: Arc<str>) -> bool {
+        if self.closed.is_some() {
+            return false;
+        }
+        if self.frames.len() >= self.capacity {
+            self.frames.clear();
+            self.closed = Some(OVERFLOW_REASON.to_string());
+            return false;
+        }
+        self.frames.push_back(frame);
+        true
+    }
+
+    /// Everything queued so far, in order.
+    pub fn drain(&mut self) -> Vec<Arc<str>> {
+        self.frames.drain(..).collect()
+    }
+
+    pub fn close(&mut self, reason: impl Into<String>) {
+        self.closed.get_or_insert(reason.into());
+    }
+
+    /// Why the queue closed, if it has.
+    pub fn closed(&self) -> Option<String> {
+        self.closed.clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_come_out_in_order() {
+        let mut q = Outbox::new(3);
+        assert!(q.push("a".into()) && q.push("b".into()));
+        assert_eq!(q.drain(), vec![Arc::<str>::from("a"), "b".into()]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn overflow_closes_the_queue_with_a_reason() {
+        let mut q = Outbox::new(2);
+        assert!(q.push("1".into()) && q.push("2".into()));
+        assert!(!q.push("3".into()));
+        assert_eq!(q.closed().as_deref(), Some(OVERFLOW_REASON));
+        assert!(
+            q.is_empty(),
+            "a closed queue drops what it held: the client resumes with since"
+        );
+        assert!(!q.push("4".into()));
+    }
+}

@@ -1,0 +1,103 @@
+//! The built-in patrol simulator: each ward's vehicle camera drives along the streets of its ward,
+//! moving every 1–2 s through the same path as any live change (commit, then broadcast).
+//! On by default; `IOC_SIMULATE_VEHICLES=0` turns it off (the tests do).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use app::live_types::Op;
+
+use super::Live;
+
+/// Metres a patrol vehicle moves per step (about 25 km/h at one step per 1.5 s).
+const STEP_M: f64 = 10.0;
+
+struct Vehicle {
+    id: String,
+    /// The route: street points of its ward, driven back and forth.
+    route: Vec<[f64; 2]>,
+    at: usize,
+    forward: bool,
+}
+
+pub async fn run(live: Arc<Live>) {
+    let rows: Vec<(String, Value)> = match sqlx::query_as(
+        "SELECT c.id, (SELECT coalesce(jsonb_agg(ST_AsGeoJSON(ST_Segmentize(s.g::geography, $1)::geometry)::jsonb), '[]')
+                         FROM (SELECT (ST_Dump(ST_Intersection(st.geom, w.geom))).geom AS g
+                                 FROM streets st JOIN admin_areas w ON w.code = c.ward_code
+                                WHERE ST_Intersects(st.geom, w.geom)) s
+                        WHERE GeometryType(s.g) = 'LINESTRING')
+           FROM cameras c WHERE c.kind = 'vehicle' ORDER BY c.id",
+    )
+    .bind(STEP_M)
+    .fetch_all(&live.pool)
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return tracing::warn!(error = %e, "vehicle simulator could not load routes"),
+    };
+    let mut vehicles: Vec<Vehicle> = rows
+        .into_iter()
+        .filter_map(|(id, lines)| {
+            let route: Vec<[f64; 2]> = lines
+                .as_array()?
+                .iter()
+                .flat_map(|l| l["coordinates"].as_array().cloned().unwrap_or_default())
+                .filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?]))
+                .collect();
+            (route.len() > 1).then_some(Vehicle {
+                id,
+                route,
+                at: 0,
+                forward: true,
+            })
+        })
+        .collect();
+    tracing::info!(vehicles = vehicles.len(), "vehicle simulator started");
+    let mut tick = tokio::time::interval(Duration::from_millis(1500));
+    loop {
+        tick.tick().await;
+        if Arc::strong_count(&live) == 1 {
+            return; // the server is gone
+        }
+        for v in &mut vehicles {
+            if v.forward && v.at + 1 >= v.route.len() || !v.forward && v.at == 0 {
+                v.forward = !v.forward;
+            }
+            v.at = if v.forward { v.at + 1 } else { v.at - 1 };
+            if let Err(e) = step(&live, &v.id, v.route[v.at]).await {
+                tracing::warn!(error = %e, camera = %v.id, "vehicle step failed");
+            }
+        }
+    }
+}
+
+/// Moves one vehicle camera: commit, then broadcast.
+pub async fn step(live: &Live, id: &str, [lon, lat]: [f64; 2]) -> Result<(), sqlx::Error> {
+    let mut tx = live.pool.begin().await?;
+    let feature: Value = sqlx::query_scalar(
+        "UPDATE cameras SET geom = ST_SetSRID(ST_MakePoint($2, $3), 4326), updated_at = now() WHERE id = $1
+         RETURNING jsonb_build_object('type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(geom, 6)::jsonb,
+                     'properties', jsonb_build_object('id', id, 'name_vi', name_vi, 'name_en', name_en,
+                                                      'kind', kind, 'status', status, 'ward_code', ward_code))",
+    )
+    .bind(id)
+    .bind(lon)
+    .bind(lat)
+    .fetch_one(&mut *tx)
+    .await?;
+    let ev = super::record(
+        &mut tx,
+        "cameras",
+        Op::Upsert,
+        id,
+        feature,
+        Some([lon, lat]),
+    )
+    .await?;
+    tx.commit().await?;
+    live.publish(ev).await;
+    Ok(())
+}

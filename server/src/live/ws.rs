@@ -1,0 +1,117 @@
+//! `GET /ws`: the live protocol over a WebSocket (JSON text frames; `docs/live-protocol.md`).
+//! Operators and admins only; upgrades from another origin are refused by the cross-site guard.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+
+use app::live_types::{ClientMessage, LIVE_LAYERS};
+
+use super::{ClientHandle, Live};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(upgrade))
+}
+
+async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    // small buffers: thousands of clients each hold one (tungstenite's default read buffer is 128 KiB)
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| session(state.live.clone(), socket))
+}
+
+/// Why a client's message is refused: the socket closes with code 1008 and this reason.
+fn check(msg: &ClientMessage) -> Result<(), String> {
+    if let ClientMessage::Subscribe { bbox, layers, .. } = msg {
+        let [a, b, c, d] = *bbox;
+        if !bbox.iter().all(|v| v.is_finite())
+            || a > c
+            || b > d
+            || !(-180.0..=180.0).contains(&a)
+            || !(-180.0..=180.0).contains(&c)
+            || !(-90.0..=90.0).contains(&b)
+            || !(-90.0..=90.0).contains(&d)
+        {
+            return Err("bbox must be [minLon, minLat, maxLon, maxLat] in range".into());
+        }
+        if let Some(l) = layers.iter().find(|l| !LIVE_LAYERS.contains(&l.as_str())) {
+            return Err(format!("unknown live layer {l:?}"));
+        }
+    }
+    Ok(())
+}
+
+async fn session(live: Arc<Live>, socket: WebSocket) {
+    let client = live.connect();
+    let (mut tx, mut rx) = socket.split();
+    let writer_client = client.clone();
+    let mut writer = tokio::spawn(async move { write_loop(&writer_client, &mut tx).await });
+    loop {
+        tokio::select! {
+            _ = &mut writer => break,
+            msg = rx.next() => {
+                let Some(Ok(msg)) = msg else { break };
+                let text = match msg {
+                    Message::Text(t) => t,
+                    Message::Close(_) => break,
+                    _ => continue,
+                };
+                match serde_json::from_str::<ClientMessage>(&text).map_err(|e| e.to_string()).and_then(|m| check(&m).map(|_| m)) {
+                    Ok(ClientMessage::Ping) => {
+                        client.outbox.lock().unwrap_or_else(|p| p.into_inner()).push(r#"{"type":"pong"}"#.into());
+                        client.wake.notify_one();
+                    }
+                    Ok(ClientMessage::Subscribe { bbox, layers, since }) => live.subscribe(&client, bbox, &layers, since).await,
+                    Err(reason) => {
+                        client.outbox.lock().unwrap_or_else(|p| p.into_inner()).close(format!("bad message: {reason}"));
+                        client.wake.notify_one();
+                    }
+                }
+            }
+        }
+    }
+    live.disconnect(client.id);
+    writer.abort();
+}
+
+/// Sends queued frames as they come; when the queue closes (overflow, bad input) sends a close frame
+/// with the reason.
+async fn write_loop(
+    client: &ClientHandle,
+    tx: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+) {
+    loop {
+        client.wake.notified().await;
+        let (frames, closed) = {
+            let mut q = client.outbox.lock().unwrap_or_else(|p| p.into_inner());
+            (q.drain(), q.closed())
+        };
+        for f in frames {
+            if tx.send(Message::Text(f.as_ref().into())).await.is_err() {
+                return;
+            }
+        }
+        if let Some(reason) = closed {
+            // 1013 "try again later" for a slow client, 1008 "policy" for a bad message
+            let code = if reason == super::outbox::OVERFLOW_REASON {
+                1013
+            } else {
+                1008
+            };
+            let _ = tx
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
+            return;
+        }
+    }
+}
