@@ -39,6 +39,17 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Kernel send buffer of each connection. Small enough that a slow live client fills its own bounded
+/// queue (and is cut off) rather than megabytes of kernel memory; ample for HTTP answers.
+pub const SEND_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Per-connection socket settings, applied to every accepted connection (`Listener::tap_io`):
+/// no Nagle delay, so live frames leave at once, and the send buffer above.
+pub fn tune_connection(tcp: &mut tokio::net::TcpStream) {
+    let _ = tcp.set_nodelay(true);
+    let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER_BYTES);
+}
+
 /// Request bodies are small JSON documents; anything larger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use std::net::SocketAddr;
 
+use axum::serve::ListenerExt;
+
 use server::live::{Live, LiveConfig};
 use server::{auth, config::Config, db, leptos_options, router, AppState};
 use tracing_subscriber::EnvFilter;
@@ -40,7 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!("ioc-map listening on http://{}", config.listen_addr);
     // the client's address feeds the sign-in limit
     axum::serve(
-        listener,
+        listener.tap_io(server::tune_connection),
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {

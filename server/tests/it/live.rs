@@ -33,7 +33,13 @@ async fn serve() -> (axum::Router, std::net::SocketAddr) {
         .expect("bind");
     let addr = listener.local_addr().expect("address");
     let served = app.clone();
-    tokio::spawn(async move { axum::serve(listener, served).await });
+    tokio::spawn(async move {
+        axum::serve(
+            axum::serve::ListenerExt::tap_io(listener, server::tune_connection),
+            served,
+        )
+        .await
+    });
     (app, addr)
 }
 

@@ -11,4 +11,5 @@ mod live;
 mod ogc;
 mod pages;
 mod planner;
+mod restart;
 mod search;
