@@ -73,6 +73,13 @@ pub struct LayerGroup {
 /// The operator map's layer groups, top of the panel first.
 pub const LAYER_GROUPS: &[LayerGroup] = &[
     LayerGroup {
+        id: "incidents",
+        title_vi: "Sự cố",
+        title_en: "Incidents",
+        color: "#e03131",
+        layers: &["incidents-points"],
+    },
+    LayerGroup {
         id: "cameras",
         title_vi: "Camera",
         title_en: "Cameras",
@@ -129,6 +136,7 @@ pub const LAYER_GROUPS: &[LayerGroup] = &[
 
 /// Layers whose features open the details panel when clicked, topmost first.
 pub const CLICKABLE_LAYERS: &[&str] = &[
+    "incidents-points",
     "cameras-clusters",
     "cameras-points",
     "recorders-points",

@@ -2,6 +2,9 @@
 //!
 //! `main.rs` only wires configuration, the database and this router; each capability has its module.
 
+// The Leptos pages are deeply nested view types.
+#![recursion_limit = "512"]
+
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -16,6 +16,7 @@ fn kind_of(layer: &str) -> (&'static str, &'static str) {
         "tourism" => ("Điểm du lịch", "Tourism"),
         "streets" => ("Đường phố", "Street"),
         "wards" => ("Phường", "Ward"),
+        "incidents" => ("Sự cố", "Incident"),
         _ => ("Đối tượng", "Feature"),
     }
 }
@@ -23,11 +24,16 @@ fn kind_of(layer: &str) -> (&'static str, &'static str) {
 /// Field labels, in display order; fields not listed are shown after these under their own key.
 const FIELDS: &[(&str, &str, &str)] = &[
     ("kind", "Loại", "Type"),
+    ("severity", "Mức độ", "Severity"),
+    ("description", "Mô tả", "Description"),
     ("category", "Nhóm", "Category"),
     ("status", "Trạng thái", "Status"),
     ("landmark_vi", "Địa danh", "Landmark"),
     ("street_vi", "Đường", "Street"),
     ("recorder", "Đầu ghi", "Recorder"),
+    ("unit_name_vi", "Lực lượng", "Response unit"),
+    ("reported_at", "Báo lúc", "Reported"),
+    ("updated_at", "Cập nhật", "Updated"),
     ("ward_code", "Mã phường", "Ward code"),
     ("code", "Mã", "Code"),
     ("population", "Dân số (2019)", "Population (2019)"),
@@ -104,10 +110,19 @@ pub fn DetailsPanel(selected: RwSignal<Option<Selected>>, lang: RwSignal<Lang>) 
                     .map(|s| {
                         let l = lang.get();
                         let name = |k: &str| s.props.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-                        let (title, other) = match l {
-                            Lang::Vi => (name("name_vi"), name("name_en")),
-                            Lang::En => (name("name_en"), name("name_vi")),
+                        let is_incident = s.layer == "incidents-points";
+                        let (title, other) = if is_incident {
+                            let kind = crate::components::incidents::kind_title(&name("kind"), l);
+                            (kind, crate::components::incidents::status_title(&name("status"), l))
+                        } else {
+                            match l {
+                                Lang::Vi => (name("name_vi"), name("name_en")),
+                                Lang::En => (name("name_en"), name("name_vi")),
+                            }
                         };
+                        let actions = is_incident.then(|| {
+                            view! { <crate::components::incidents::IncidentActions id=s.id.clone() status=name("status") lang/> }
+                        });
                         let (kvi, ken) = kind_of(&s.layer);
                         let list = rows(&s.props, l)
                             .into_iter()
@@ -120,6 +135,7 @@ pub fn DetailsPanel(selected: RwSignal<Option<Selected>>, lang: RwSignal<Lang>) 
                             </header>
                             <h2 class="feature-title">{title}</h2>
                             <p class="feature-subtitle">{other}</p>
+                            {actions}
                             <dl>{list}</dl>
                         }
                     })

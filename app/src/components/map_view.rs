@@ -42,6 +42,9 @@ pub fn MapView(
     kind: MapKind,
     selected: RwSignal<Option<Selected>>,
     lang: RwSignal<Lang>,
+    /// Called once the map exists (e.g. to start the live connection).
+    #[prop(optional)]
+    on_created: Option<Callback<()>>,
 ) -> impl IntoView {
     let state = RwSignal::new(MapState::Loading);
     #[cfg(feature = "hydrate")]
@@ -58,12 +61,15 @@ pub fn MapView(
                     state,
                     selected,
                 );
+                if let Some(cb) = on_created {
+                    cb.run(());
+                }
             });
         });
         on_cleanup(crate::map::control::stop);
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (kind, selected);
+    let _ = (kind, selected, on_created);
     Effect::new(move |_| crate::map::set_language(lang.get()));
     view! {
         <div class="map-wrap">

@@ -1,6 +1,7 @@
 //! Pieces shared by pages.
 
 pub mod details;
+pub mod incidents;
 pub mod layers;
 pub mod map_view;
 pub mod topbar;

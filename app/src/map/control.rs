@@ -19,6 +19,9 @@ use crate::model::{Lang, MapConfig, CLICKABLE_LAYERS, LAYER_GROUPS};
 /// A MapLibre event handler.
 type Handler = Closure<dyn FnMut(JsValue)>;
 
+/// What to do with a point the operator picks on the map.
+type PointPicked = Box<dyn Fn([f64; 2])>;
+
 /// A polygon being drawn: its vertices and what to do with the finished polygon.
 struct Drawing {
     vertices: Vec<[f64; 2]>,
@@ -31,6 +34,8 @@ thread_local! {
     /// Closures handed to MapLibre must live as long as the map.
     static HANDLERS: RefCell<Vec<Handler>> = const { RefCell::new(Vec::new()) };
     static DRAWING: RefCell<Option<Drawing>> = const { RefCell::new(None) };
+    /// Set while the operator picks a point (e.g. where to report an incident).
+    static PICK: RefCell<Option<PointPicked>> = const { RefCell::new(None) };
 }
 
 fn to_js(v: &Value) -> JsValue {
@@ -158,6 +163,16 @@ pub fn start(
 
     let on_click = Handler::new(move |ev: JsValue| {
         if add_vertex(&get(&ev, "lngLat")) {
+            return;
+        }
+        if let Some(pick) = PICK.with(|p| p.borrow_mut().take()) {
+            let ll = get(&ev, "lngLat");
+            if let (Some(lon), Some(lat)) = (get(&ll, "lng").as_f64(), get(&ll, "lat").as_f64()) {
+                with_map(|m| {
+                    let _ = m.get_canvas().style().set_property("cursor", "");
+                });
+                pick([lon, lat]);
+            }
             return;
         }
         let point = get(&ev, "point");
@@ -346,6 +361,14 @@ pub fn finish_drawing() {
     }
 }
 
+/// The next click on the map gives its position to `f` instead of selecting a feature.
+pub fn pick_point(f: impl Fn([f64; 2]) + 'static) {
+    PICK.with(|p| *p.borrow_mut() = Some(Box::new(f)));
+    with_map(|m| {
+        let _ = m.get_canvas().style().set_property("cursor", "crosshair");
+    });
+}
+
 /// Abandons a polygon being drawn.
 pub fn cancel_drawing() {
     DRAWING.with(|d| d.borrow_mut().take());
@@ -362,6 +385,42 @@ pub fn stop() {
         }
     });
     HANDLERS.with(|h| h.borrow_mut().clear());
+}
+
+/// The visible bounds [west, south, east, north], clamped to valid coordinates.
+pub fn bounds() -> Option<[f64; 4]> {
+    MAP.with(|m| {
+        let m = m.borrow();
+        let b = m.as_ref()?.get_bounds();
+        let arr = js_sys::Reflect::get(&b, &JsValue::from_str("toArray"))
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()?
+            .call0(&b)
+            .ok()?;
+        let v = from_js(&arr);
+        let n = |i: usize, j: usize| v[i][j].as_f64();
+        Some([
+            n(0, 0)?.max(-180.0),
+            n(0, 1)?.max(-90.0),
+            n(1, 0)?.min(180.0),
+            n(1, 1)?.min(90.0),
+        ])
+    })
+}
+
+/// Calls `f` whenever the user has moved the map (and once the map is first idle).
+pub fn on_moveend(f: impl Fn() + 'static) {
+    let f = std::rc::Rc::new(f);
+    with_map(|map| {
+        let g = f.clone();
+        let moved = Handler::new(move |_| g());
+        map.on("moveend", &moved);
+        let g = f.clone();
+        let first = Handler::new(move |_| g());
+        map.on("load", &first);
+        HANDLERS.with(|h| h.borrow_mut().extend([moved, first]));
+    });
 }
 
 /// Which kind of map is live.

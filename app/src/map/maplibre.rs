@@ -40,6 +40,9 @@ extern "C" {
     #[wasm_bindgen(method, js_name = easeTo)]
     pub fn ease_to(this: &Map, options: &JsValue);
 
+    #[wasm_bindgen(method, js_name = getBounds)]
+    pub fn get_bounds(this: &Map) -> JsValue;
+
     #[wasm_bindgen(method, js_name = getZoom)]
     pub fn get_zoom(this: &Map) -> f64;
 

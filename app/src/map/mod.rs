@@ -63,3 +63,31 @@ pub fn cancel_drawing() {
     #[cfg(feature = "hydrate")]
     control::cancel_drawing();
 }
+
+/// The visible bounds [west, south, east, north], once the map exists.
+pub fn bounds() -> Option<[f64; 4]> {
+    #[cfg(feature = "hydrate")]
+    {
+        control::bounds()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Calls `f` after every move of the map (and when it has loaded).
+pub fn on_moveend(f: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    control::on_moveend(f);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = f;
+}
+
+/// The next click on the map gives its [lon, lat] to `f`.
+pub fn pick_point(f: impl Fn([f64; 2]) + 'static) {
+    #[cfg(feature = "hydrate")]
+    control::pick_point(f);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = f;
+}

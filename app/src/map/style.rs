@@ -39,6 +39,7 @@ pub const SOURCES: &[&str] = &[
     "ward-labels",
     "area",
     "draft",
+    "incidents",
 ];
 
 const PUBLIC_SOURCES: &[&str] = &[
@@ -58,7 +59,7 @@ pub fn sources_for(kind: MapKind) -> Vec<&'static str> {
         .filter(|s| match kind {
             MapKind::Ops => !matches!(*s, "area" | "draft"),
             MapKind::Public => PUBLIC_SOURCES.contains(s),
-            MapKind::Planner => true,
+            MapKind::Planner => *s != "incidents",
         })
         .collect()
 }
@@ -70,6 +71,10 @@ pub fn glyphs_url(origin: &str) -> String {
 pub fn source(origin: &str, id: &str) -> Value {
     if matches!(id, "area" | "draft") {
         return json!({"type": "geojson", "data": {"type": "FeatureCollection", "features": []}});
+    }
+    if id == "incidents" {
+        // filled and kept current by the live connection (/ws)
+        return json!({"type": "geojson", "data": {"type": "FeatureCollection", "features": []}, "promoteId": "id"});
     }
     if id == "ward-labels" {
         return json!({"type": "geojson", "data": format!("{origin}/api/map/ward-labels"), "promoteId": "id"});
@@ -178,6 +183,13 @@ pub fn layers(lang: Lang, with_background: bool) -> Vec<Value> {
                                           "vehicle", "#0ca678", "#e64980"],
                          "circle-radius": ["match", ["get", "kind"], "long_range", 8, "vehicle", 7, 5],
                          "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5}}),
+        // live incidents: colour by severity, a white ring while new, grey once closed
+        json!({"id": "incidents-points", "type": "circle", "source": "incidents",
+               "paint": {"circle-color": ["match", ["get", "status"], ["resolved", "dismissed"], "#adb5bd",
+                                          ["match", ["get", "severity"], 4, "#862e9c", 3, "#e03131", 2, "#f76707", "#f59f00"]],
+                         "circle-radius": ["interpolate", ["linear"], ["zoom"], 13, 7, 17, 12],
+                         "circle-stroke-color": ["match", ["get", "status"], "new", "#ffffff", "#343a40"],
+                         "circle-stroke-width": ["match", ["get", "status"], "new", 3, 1.5]}}),
         // the planner's chosen area and the polygon being drawn, on top
         json!({"id": "area-fill", "type": "fill", "source": "area",
                "paint": {"fill-color": "#f08c00", "fill-opacity": 0.12}}),

@@ -1,6 +1,9 @@
 //! Integration tests against a real PostgreSQL + PostGIS: one fresh database per test run.
 //! All in one binary so the workspace links once.
 
+// The Leptos pages are deeply nested view types.
+#![recursion_limit = "512"]
+
 mod access;
 mod auth;
 mod common;

@@ -1,0 +1,292 @@
+//! The WebSocket itself (browser only): connect, subscribe, apply frames, heartbeat, reconnect.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{sort_incidents, LiveData, LiveState, Toast};
+use crate::map;
+
+#[derive(Default)]
+struct Conn {
+    ws: Option<web_sys::WebSocket>,
+    since: Option<i64>,
+    incidents: HashMap<String, Value>,
+    cameras: HashMap<String, Value>,
+    cameras_loaded: bool,
+    /// Camera changes not yet drawn: the clustered layer is redrawn at most every few seconds.
+    cameras_dirty: bool,
+    retry_ms: u32,
+    last_pong: f64,
+    toast_seq: u64,
+    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+thread_local! {
+    static CONN: RefCell<Option<Rc<RefCell<Conn>>>> = const { RefCell::new(None) };
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+fn url() -> String {
+    let loc = web_sys::window().map(|w| w.location());
+    let proto = loc
+        .as_ref()
+        .and_then(|l| l.protocol().ok())
+        .unwrap_or_default();
+    let host = loc.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
+    format!(
+        "{}//{host}/ws",
+        if proto == "https:" { "wss:" } else { "ws:" }
+    )
+}
+
+pub fn start(data: LiveData) {
+    let conn = Rc::new(RefCell::new(Conn {
+        retry_ms: 1000,
+        ..Default::default()
+    }));
+    CONN.with(|c| *c.borrow_mut() = Some(conn.clone()));
+    load_cameras(conn.clone());
+    connect(conn.clone(), data);
+    // heartbeat: a ping every 15 s; no pong for 40 s means the link is dead
+    let hb_conn = conn.clone();
+    let beat = Closure::<dyn FnMut()>::new(move || {
+        let c = hb_conn.borrow();
+        if let Some(ws) = &c.ws {
+            if ws.ready_state() == web_sys::WebSocket::OPEN {
+                let _ = ws.send_with_str(r#"{"type":"ping"}"#);
+                if now() - c.last_pong > 40_000.0 {
+                    let _ = ws.close();
+                }
+            }
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
+            beat.as_ref().unchecked_ref(),
+            15_000,
+        );
+    }
+    beat.forget();
+    // moving vehicles: redraw the (clustered) camera layer at most every 3 s
+    let cam_conn = conn.clone();
+    let redraw = Closure::<dyn FnMut()>::new(move || {
+        let mut c = cam_conn.borrow_mut();
+        if c.cameras_dirty {
+            c.cameras_dirty = false;
+            push_cameras(&c);
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
+            redraw.as_ref().unchecked_ref(),
+            3_000,
+        );
+    }
+    redraw.forget();
+    // the viewport changed: subscribe again
+    map::on_moveend(subscribe_current);
+    on_cleanup(move || {
+        CONN.with(|c| {
+            if let Some(conn) = c.borrow_mut().take() {
+                if let Some(ws) = conn.borrow_mut().ws.take() {
+                    ws.set_onclose(None);
+                    let _ = ws.close();
+                }
+            }
+        })
+    });
+}
+
+/// All cameras once (positions are then kept current by events), for the clustered camera layer.
+fn load_cameras(conn: Rc<RefCell<Conn>>) {
+    leptos::task::spawn_local(async move {
+        if let Ok(v) =
+            crate::api::call("GET", "/ogc/collections/cameras/items?limit=10000", None).await
+        {
+            let mut c = conn.borrow_mut();
+            for f in v["features"].as_array().cloned().unwrap_or_default() {
+                if let Some(id) = f["id"].as_str() {
+                    c.cameras.insert(id.to_string(), f);
+                }
+            }
+            c.cameras_loaded = true;
+            push_cameras(&c);
+        }
+    });
+}
+
+fn push_cameras(c: &Conn) {
+    if c.cameras_loaded {
+        let features: Vec<&Value> = c.cameras.values().collect();
+        map::set_source_data(
+            "cameras",
+            &json!({"type": "FeatureCollection", "features": features}),
+        );
+    }
+}
+
+fn push_incidents(c: &Conn, data: LiveData) {
+    let mut list: Vec<Value> = c.incidents.values().cloned().collect();
+    sort_incidents(&mut list);
+    map::set_source_data(
+        "incidents",
+        &json!({"type": "FeatureCollection", "features": list}),
+    );
+    data.incidents.set(list);
+}
+
+fn subscribe_current() {
+    CONN.with(|c| {
+        if let Some(conn) = c.borrow().as_ref() {
+            let c = conn.borrow();
+            if let (Some(ws), Some(bbox)) = (&c.ws, map::bounds()) {
+                if ws.ready_state() == web_sys::WebSocket::OPEN {
+                    let mut msg = json!({"type": "subscribe", "bbox": bbox, "layers": ["incidents", "cameras"]});
+                    if let Some(s) = c.since {
+                        msg["since"] = json!(s);
+                    }
+                    let _ = ws.send_with_str(&msg.to_string());
+                }
+            }
+        }
+    });
+}
+
+fn connect(conn: Rc<RefCell<Conn>>, data: LiveData) {
+    let Ok(ws) = web_sys::WebSocket::new(&url()) else {
+        return schedule_reconnect(conn, data);
+    };
+    let on_open = {
+        let conn = conn.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            {
+                let mut c = conn.borrow_mut();
+                c.retry_ms = 1000;
+                c.last_pong = now();
+            }
+            data.state.set(LiveState::Live);
+            subscribe_current();
+        })
+    };
+    let on_message = {
+        let conn = conn.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            let Some(text) = ev
+                .dyn_into::<web_sys::MessageEvent>()
+                .ok()
+                .and_then(|m| m.data().as_string())
+            else {
+                return;
+            };
+            let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                return;
+            };
+            apply(&conn, data, frame);
+        })
+    };
+    let on_close = {
+        let conn = conn.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            data.state.set(LiveState::Reconnecting);
+            conn.borrow_mut().ws = None;
+            schedule_reconnect(conn.clone(), data);
+        })
+    };
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    let mut c = conn.borrow_mut();
+    c.handlers = vec![on_open, on_message, on_close];
+    c.ws = Some(ws);
+}
+
+fn schedule_reconnect(conn: Rc<RefCell<Conn>>, data: LiveData) {
+    let delay = {
+        let mut c = conn.borrow_mut();
+        let d = c.retry_ms;
+        c.retry_ms = (c.retry_ms * 2).min(15_000);
+        d
+    };
+    let again = Closure::once_into_js(move || {
+        // the page may have been left meanwhile
+        if CONN.with(|c| c.borrow().as_ref().is_some_and(|x| Rc::ptr_eq(x, &conn))) {
+            connect(conn, data);
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            again.unchecked_ref(),
+            delay as i32,
+        );
+    }
+}
+
+fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, frame: Value) {
+    let mut c = conn.borrow_mut();
+    if let Some(seq) = frame["seq"].as_i64() {
+        c.since = Some(c.since.map_or(seq, |s| s.max(seq)));
+    }
+    let layer = frame["layer"].as_str().unwrap_or_default();
+    match frame["type"].as_str().unwrap_or_default() {
+        "pong" => c.last_pong = now(),
+        "reset" => c.since = None,
+        "snapshot" => {
+            let features = frame["features"].as_array().cloned().unwrap_or_default();
+            if layer == "incidents" {
+                c.incidents = features
+                    .into_iter()
+                    .filter_map(|f| Some((f["id"].as_str()?.to_string(), f)))
+                    .collect();
+                push_incidents(&c, data);
+            } else if layer == "cameras" {
+                for f in features {
+                    if let Some(id) = f["id"].as_str() {
+                        c.cameras.insert(id.to_string(), f);
+                    }
+                }
+                c.cameras_dirty = true;
+            }
+        }
+        "event" => {
+            let id = frame["feature"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let upsert = frame["op"] == "upsert";
+            if layer == "incidents" {
+                if upsert {
+                    let p = &frame["feature"]["properties"];
+                    let fresh = !c.incidents.contains_key(&id);
+                    if fresh && p["severity"].as_i64().unwrap_or(0) >= 3 && p["status"] == "new" {
+                        c.toast_seq += 1;
+                        let toast = Toast {
+                            id: c.toast_seq,
+                            incident: id.clone(),
+                            kind: p["kind"].as_str().unwrap_or_default().to_string(),
+                            text: p["description"].as_str().unwrap_or_default().to_string(),
+                        };
+                        data.toasts.update(|t| t.push(toast));
+                    }
+                    c.incidents.insert(id, frame["feature"].clone());
+                } else {
+                    c.incidents.remove(&id);
+                }
+                push_incidents(&c, data);
+            } else if layer == "cameras" && upsert {
+                // cameras are all held; a delete only means "out of view"
+                c.cameras.insert(id, frame["feature"].clone());
+                c.cameras_dirty = true;
+            }
+        }
+        _ => {}
+    }
+}
