@@ -297,6 +297,19 @@ impl Live {
             }
             (c, _) => c,
         };
+        // A backlog too big to replay through the bounded queue is answered like an old `since`.
+        let catchup = match catchup {
+            hub::Catchup::Events(frames) if frames.len() > self.config.queue_capacity / 2 => {
+                match lock(&self.hub).subscribe(client.id, bbox, layers, None) {
+                    hub::Catchup::Snapshots { frames, .. } => hub::Catchup::Snapshots {
+                        reset: true,
+                        frames,
+                    },
+                    other => other,
+                }
+            }
+            c => c,
+        };
         let mut outbox = lock(&client.outbox);
         match catchup {
             hub::Catchup::Events(frames) => frames.into_iter().for_each(|f| {

@@ -37,9 +37,11 @@ impl Outbox {
         true
     }
 
-    /// Everything queued so far, in order.
-    pub fn drain(&mut self) -> Vec<Arc<str>> {
-        self.frames.drain(..).collect()
+    /// Up to `n` of the oldest frames, in order. The writer takes small batches, so what a blocked
+    /// socket has not taken stays here, where the capacity applies.
+    pub fn take(&mut self, n: usize) -> Vec<Arc<str>> {
+        let n = n.min(self.frames.len());
+        self.frames.drain(..n).collect()
     }
 
     pub fn close(&mut self, reason: impl Into<String>) {
@@ -68,7 +70,8 @@ mod tests {
     fn frames_come_out_in_order() {
         let mut q = Outbox::new(3);
         assert!(q.push("a".into()) && q.push("b".into()));
-        assert_eq!(q.drain(), vec![Arc::<str>::from("a"), "b".into()]);
+        assert_eq!(q.take(1), vec![Arc::<str>::from("a")]);
+        assert_eq!(q.take(5), vec![Arc::<str>::from("b")]);
         assert!(q.is_empty());
     }
 

@@ -81,7 +81,11 @@ async fn session(live: Arc<Live>, socket: WebSocket) {
     writer.abort();
 }
 
-/// Sends queued frames as they come; when the queue closes (overflow, bad input) sends a close frame
+/// Frames the writer takes from the queue at a time.
+const BATCH: usize = 64;
+
+/// Sends queued frames as they come, a small batch at a time so that what a blocked socket has not
+/// taken stays in the bounded queue; when the queue closes (overflow, bad input) sends a close frame
 /// with the reason.
 async fn write_loop(
     client: &ClientHandle,
@@ -89,29 +93,37 @@ async fn write_loop(
 ) {
     loop {
         client.wake.notified().await;
-        let (frames, closed) = {
-            let mut q = client.outbox.lock().unwrap_or_else(|p| p.into_inner());
-            (q.drain(), q.closed())
-        };
-        for f in frames {
-            if tx.send(Message::Text(f.as_ref().into())).await.is_err() {
+        loop {
+            let (frames, closed) = {
+                let mut q = client.outbox.lock().unwrap_or_else(|p| p.into_inner());
+                (q.take(BATCH), q.closed())
+            };
+            if frames.is_empty() {
+                if let Some(reason) = closed {
+                    // 1013 "try again later" for a slow client, 1008 "policy" for a bad message
+                    let code = if reason == super::outbox::OVERFLOW_REASON {
+                        1013
+                    } else {
+                        1008
+                    };
+                    let _ = tx
+                        .send(Message::Close(Some(CloseFrame {
+                            code,
+                            reason: reason.into(),
+                        })))
+                        .await;
+                    return;
+                }
+                break;
+            }
+            for f in frames {
+                if tx.feed(Message::Text(f.as_ref().into())).await.is_err() {
+                    return;
+                }
+            }
+            if tx.flush().await.is_err() {
                 return;
             }
-        }
-        if let Some(reason) = closed {
-            // 1013 "try again later" for a slow client, 1008 "policy" for a bad message
-            let code = if reason == super::outbox::OVERFLOW_REASON {
-                1013
-            } else {
-                1008
-            };
-            let _ = tx
-                .send(Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })))
-                .await;
-            return;
         }
     }
 }

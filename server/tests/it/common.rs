@@ -103,9 +103,14 @@ pub fn app_with(pool: PgPool, config: Config) -> Router {
 
 /// The router on the test database, with its live service loaded.
 pub async fn app() -> Router {
+    app_with_live(Default::default()).await
+}
+
+/// The router on the test database, with a live service of these settings.
+pub async fn app_with_live(settings: server::live::LiveConfig) -> Router {
     let pool = pool().await;
     let config = config(database_url());
-    let live = server::live::Live::start(pool.clone(), Default::default())
+    let live = server::live::Live::start(pool.clone(), settings)
         .await
         .expect("live service");
     router(AppState {

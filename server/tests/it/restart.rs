@@ -108,7 +108,13 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// One test, so that the burst of the second part cannot land in the first part's replay.
 #[tokio::test]
+async fn restart_resume_and_slow_clients() {
+    resume_with_since_after_the_server_process_is_killed().await;
+    a_slow_client_is_cut_off_and_does_not_delay_a_fast_one().await;
+}
+
 async fn resume_with_since_after_the_server_process_is_killed() {
     let port = free_port();
     let mut server = start_server(port);
@@ -168,5 +174,119 @@ async fn resume_with_since_after_the_server_process_is_killed() {
     assert_eq!(
         ev["feature"]["properties"]["description"],
         "khi máy chủ tắt"
+    );
+}
+
+/// Commits `n` incident events in one transaction (gap-free seqs), as a busy district would.
+async fn burst(n: i64) {
+    let pool = crate::common::pool().await;
+    sqlx::query(
+        "WITH s AS (UPDATE live_seq SET value = value + $1 RETURNING value)
+         INSERT INTO live_events (seq, layer, op, feature_id, feature, lon, lat)
+         SELECT s.value - $1 + g, 'incidents', 'upsert', 'inc-burst-' || (s.value - $1 + g),
+                jsonb_build_object('type', 'Feature', 'id', 'inc-burst-' || (s.value - $1 + g),
+                                   'geometry', jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(106.689, 10.7915)),
+                                   'properties', jsonb_build_object('kind', 'congestion', 'description', 'burst ' || repeat('x', 1900))),
+                106.689, 10.7915
+           FROM s, generate_series(1, $1) g",
+    )
+    .bind(n)
+    .execute(&pool)
+    .await
+    .expect("burst of events");
+}
+
+async fn a_slow_client_is_cut_off_and_does_not_delay_a_fast_one() {
+    const QUEUE: usize = 4096;
+    const BURST: i64 = 3000;
+    let app = crate::common::app_with_live(server::live::LiveConfig {
+        queue_capacity: QUEUE,
+        ..Default::default()
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let served = app.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            axum::serve::ListenerExt::tap_io(listener, server::tune_connection),
+            served,
+        )
+        .await
+    });
+    let c = sign_in(&app, Who::Operator).await.expect("cookie");
+    // the slow client: a tiny receive buffer, and it never reads
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let stream = socket
+        .connect(([127, 0, 0, 1], port).into())
+        .await
+        .expect("connect");
+    let mut req = format!("ws://127.0.0.1:{port}/ws")
+        .into_client_request()
+        .expect("request");
+    req.headers_mut()
+        .insert("cookie", c.parse().expect("cookie"));
+    let (mut slow, _) =
+        tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .expect("slow client");
+    let mut fast = live_socket(port, &c).await;
+    // in Tân Định, away from the viewports of the other live tests
+    let sub = json!({"type": "subscribe", "bbox": [106.6880, 10.7905, 106.6900, 10.7925], "layers": ["incidents"]}).to_string();
+    slow.send(Message::Text(sub.clone().into()))
+        .await
+        .expect("subscribe");
+    fast.send(Message::Text(sub.into()))
+        .await
+        .expect("subscribe");
+    assert_eq!(next(&mut fast).await.expect("snapshot")["type"], "snapshot");
+    let reader = tokio::spawn(async move {
+        let mut seen = 0;
+        while seen < 2 * BURST {
+            match next(&mut fast).await {
+                Some(f)
+                    if f["type"] == "event"
+                        && f["feature"]["id"]
+                            .as_str()
+                            .is_some_and(|i| i.starts_with("inc-burst-")) =>
+                {
+                    seen += 1
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        seen
+    });
+    // two bursts, a poll apart: the slow client's buffers take a little of the first, its queue the
+    // rest, and the second overflows it; the fast client drains both
+    burst(BURST).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    burst(BURST).await;
+    let seen = tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .expect("fast client in time")
+        .expect("reader");
+    assert_eq!(seen, 2 * BURST, "the fast client got every event");
+    let mut buffered = 0;
+    let reason = loop {
+        match tokio::time::timeout(Duration::from_secs(10), slow.next()).await {
+            Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                break Some((u16::from(frame.code), frame.reason.to_string()))
+            }
+            Ok(Some(Ok(_))) => buffered += 1,
+            _ => break None,
+        }
+    };
+    let (code, why) =
+        reason.unwrap_or_else(|| panic!("the slow client is closed (it read {buffered} frames)"));
+    assert_eq!(code, 1013);
+    assert!(why.contains("resume with since"), "{why}");
+    assert!(
+        buffered < 2 * BURST as usize,
+        "it was cut off before getting everything"
     );
 }
