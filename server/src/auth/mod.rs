@@ -1,6 +1,7 @@
 //! Who is asking: sign-in with sessions (cookie) or personal API tokens (Bearer), roles, and the
 //! access policy every route declares (`policy`).
 
+pub mod cache;
 pub mod password;
 pub mod policy;
 pub mod session;
@@ -87,9 +88,18 @@ async fn resolve(pool: &PgPool, headers: &HeaderMap) -> Principal {
             .await
             .map(|u| (u, Via::Token))
     } else if let Some(token) = cookie(headers, SESSION_COOKIE) {
-        store::user_by_session(pool, token)
-            .await
-            .map(|u| (u, Via::Session))
+        let digest = store::digest(token);
+        if let Some(user) = cache::get(&digest) {
+            return Principal {
+                user: Some(user),
+                via: Via::Session,
+            };
+        }
+        let found = store::user_by_session(pool, token).await;
+        if let Ok(Some(u)) = &found {
+            cache::put(digest, u.session_user());
+        }
+        found.map(|u| (u, Via::Session))
     } else {
         return Principal::ANONYMOUS;
     };

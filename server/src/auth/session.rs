@@ -205,6 +205,7 @@ async fn change_password(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    super::cache::forget_user(me.id);
     Ok(StatusCode::NO_CONTENT)
 }
 

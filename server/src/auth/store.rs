@@ -107,6 +107,7 @@ pub async fn create_session(
 }
 
 pub async fn delete_session(pool: &PgPool, token: &str) -> Result<(), sqlx::Error> {
+    super::cache::forget(&digest(token));
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < now()")
         .bind(digest(token))
         .execute(pool)

@@ -168,6 +168,7 @@ async fn update(
     .fetch_optional(&mut *tx)
     .await?;
     let user = user.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    super::cache::forget_user(id);
     if body.disabled == Some(true) || hash.is_some() {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)

@@ -8,8 +8,10 @@ use crate::auth::policy::Access;
 
 pub struct Collection {
     pub id: &'static str,
-    /// Who may read it. Cameras and recorders are operational data and never reach the public.
+    /// Who may read it. Cameras, recorders and incidents are operational data and never reach the public.
     pub access: Access,
+    /// Whether the source has a time column `t`, filtered by the `datetime` parameter.
+    pub temporal: bool,
     pub title: &'static str,
     pub title_vi: &'static str,
     pub description: &'static str,
@@ -45,6 +47,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "districts",
         access: Access::Public,
+        temporal: false,
         title: "District",
         title_vi: "Quận",
         description: "District 1 outline, simplified from the government's boundary.",
@@ -53,6 +56,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "wards",
         access: Access::Public,
+        temporal: false,
         title: "Wards",
         title_vi: "Phường",
         description: "The 10 wards of District 1 (2020) with official codes and 2019 population. \
@@ -62,6 +66,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "streets",
         access: Access::Public,
+        temporal: false,
         title: "Streets",
         title_vi: "Đường phố",
         description: "Approximate centrelines of the main streets.",
@@ -70,6 +75,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "cameras",
         access: Access::Staff,
+        temporal: false,
         title: "Cameras",
         title_vi: "Camera",
         description: "Security cameras: fixed, long-range (landmarks) and patrol-vehicle cameras.",
@@ -78,6 +84,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "recorders",
         access: Access::Staff,
+        temporal: false,
         title: "Recorders",
         title_vi: "Đầu ghi hình",
         description: "Network video recorders (NVRs) of the fixed and long-range cameras.",
@@ -86,6 +93,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "schools",
         access: Access::Public,
+        temporal: false,
         title: "Schools",
         title_vi: "Trường học",
         description: "Kindergartens, primary, secondary and high schools.",
@@ -94,6 +102,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "clinics",
         access: Access::Public,
+        temporal: false,
         title: "Clinics and hospitals",
         title_vi: "Phòng khám và bệnh viện",
         description: "Hospitals, clinics and ward health stations.",
@@ -102,10 +111,20 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "tourism",
         access: Access::Public,
+        temporal: false,
         title: "Tourism",
         title_vi: "Du lịch",
         description: "Landmarks, museums, markets, parks and hotels that visitors look for.",
         source: Source::Places(&["tourism"]),
+    },
+    Collection {
+        id: "incidents",
+        access: Access::Staff,
+        temporal: true,
+        title: "Incidents",
+        title_vi: "Sự cố",
+        description: "Incidents reported to the operations center, with their current status; `datetime` filters by the time they were reported.",
+        source: Source::Sql(include_str!("sql/incidents.sql")),
     },
 ];
 

@@ -172,8 +172,24 @@ async fn items(
     let c = find(&id, &principal)?;
     let raw = query_map(q)?;
     let query = ItemsQuery::parse(&raw)?;
-    let filter =
-        "($1::float8 IS NULL OR ST_Intersects(s.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)))";
+    let (t0, t1) = match raw.get("datetime") {
+        None => (None, None),
+        Some(_) if !c.temporal => {
+            return Err(ApiError::bad_request(
+                "datetime",
+                format!("collection {:?} has no time", c.id),
+            ))
+        }
+        Some(d) => params::parse_datetime(d)?,
+    };
+    let time_filter = if c.temporal {
+        "($5::timestamptz IS NULL OR s.t >= $5) AND ($6::timestamptz IS NULL OR s.t <= $6)"
+    } else {
+        "$5::timestamptz IS NULL AND $6::timestamptz IS NULL"
+    };
+    let filter = format!(
+        "($1::float8 IS NULL OR ST_Intersects(s.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))) AND {time_filter}"
+    );
     let src = c.source_sql();
     let b = query.bbox;
     let (a1, a2, a3, a4) = (
@@ -188,15 +204,19 @@ async fn items(
             .bind(a2)
             .bind(a3)
             .bind(a4)
+            .bind(t0)
+            .bind(t1)
             .fetch_one(&state.pool)
             .await?;
     let rows: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT {FEATURE_SQL} FROM ({src}) s WHERE {filter} ORDER BY s.id LIMIT $5 OFFSET $6"
+        "SELECT {FEATURE_SQL} FROM ({src}) s WHERE {filter} ORDER BY s.id LIMIT $7 OFFSET $8"
     ))
     .bind(a1)
     .bind(a2)
     .bind(a3)
     .bind(a4)
+    .bind(t0)
+    .bind(t1)
     .bind(query.limit)
     .bind(query.offset)
     .fetch_all(&state.pool)
@@ -221,6 +241,9 @@ async fn items(
                 "&bbox={},{},{},{}",
                 b.min_lon, b.min_lat, b.max_lon, b.max_lat
             ));
+        }
+        if let Some(d) = raw.get("datetime") {
+            url.push_str(&format!("&datetime={}", app::api::encode(d)));
         }
         url
     };

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -146,6 +148,46 @@ pub fn parse_bbox(s: &str) -> Result<Bbox, ApiError> {
     })
 }
 
+/// A closed time range; `None` is an open end.
+pub type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// A time instant or interval as OGC API – Features takes it: `2026-11-27T08:00:00Z`,
+/// `2026-11-01T00:00:00Z/2026-11-30T00:00:00Z`, `../2026-11-30T00:00:00Z`, `2026-11-01T00:00:00Z/..`.
+pub fn parse_datetime(s: &str) -> Result<TimeRange, ApiError> {
+    let one = |p: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
+        match p.trim() {
+            "" | ".." => Ok(None),
+            t => DateTime::parse_from_rfc3339(t)
+                .map(|d| Some(d.with_timezone(&Utc)))
+                .map_err(|_| {
+                    ApiError::bad_request(
+                        "datetime",
+                        format!("datetime must be RFC 3339 times or '..', got {t:?}"),
+                    )
+                }),
+        }
+    };
+    match s.split_once('/') {
+        None => {
+            let t = one(s)?
+                .ok_or_else(|| ApiError::bad_request("datetime", "datetime needs a time"))?;
+            Ok((Some(t), Some(t)))
+        }
+        Some((a, b)) => {
+            let (a, b) = (one(a)?, one(b)?);
+            if let (Some(x), Some(y)) = (a, b) {
+                if x > y {
+                    return Err(ApiError::bad_request(
+                        "datetime",
+                        "datetime interval ends before it starts",
+                    ));
+                }
+            }
+            Ok((a, b))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +250,20 @@ mod tests {
         ] {
             let err = parse_bbox(bad).expect_err(bad);
             assert_eq!(err.field.as_deref(), Some("bbox"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn datetime_instants_and_intervals() {
+        let (a, b) = parse_datetime("2026-11-01T00:00:00Z/..").expect("open interval");
+        assert!(a.is_some() && b.is_none());
+        let (a, b) = parse_datetime("2026-11-27T08:00:00+07:00").expect("instant");
+        assert_eq!(a, b);
+        for bad in ["yesterday", "2026-12-01T00:00:00Z/2026-11-01T00:00:00Z", ""] {
+            assert_eq!(
+                parse_datetime(bad).expect_err(bad).field.as_deref(),
+                Some("datetime")
+            );
         }
     }
 

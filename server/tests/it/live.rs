@@ -418,3 +418,69 @@ async fn bad_live_messages_close_the_socket_with_a_reason() {
         assert!(frame.reason.contains("bad message"), "{}", frame.reason);
     }
 }
+
+#[tokio::test]
+async fn incidents_are_an_ogc_collection_filtered_by_datetime() {
+    let app = app().await;
+    let inc = report(&app, CATHEDRAL, "flooding").await;
+    let id = inc["id"].as_str().expect("id").to_string();
+    let since = (chrono::Utc::now() - chrono::Duration::minutes(10)).format("%Y-%m-%dT%H:%M:%SZ");
+    let ids = |doc: Value| -> Vec<String> {
+        doc["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter_map(|f| f["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let recent = request_as(
+        &app,
+        Who::Planner,
+        "GET",
+        &format!("/ogc/collections/incidents/items?datetime={since}/..&limit=10000"),
+        None,
+    )
+    .await;
+    assert_eq!(recent.status, 200, "{}", recent.text);
+    assert!(ids(recent.json()).contains(&id));
+    let old = request_as(
+        &app,
+        Who::Planner,
+        "GET",
+        "/ogc/collections/incidents/items?datetime=2020-01-01T00:00:00Z/2020-12-31T00:00:00Z",
+        None,
+    )
+    .await;
+    assert!(!ids(old.json()).contains(&id));
+    assert_eq!(
+        request_as(
+            &app,
+            Who::Anonymous,
+            "GET",
+            "/ogc/collections/incidents/items",
+            None
+        )
+        .await
+        .status,
+        401
+    );
+    let bad = request_as(
+        &app,
+        Who::Planner,
+        "GET",
+        "/ogc/collections/incidents/items?datetime=soon",
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert_error(&bad.json(), "invalid_parameter", Some("datetime"));
+    let untimed = request_as(
+        &app,
+        Who::Planner,
+        "GET",
+        "/ogc/collections/wards/items?datetime=2026-01-01T00:00:00Z",
+        None,
+    )
+    .await;
+    assert_eq!(untimed.status, 400);
+}

@@ -1,0 +1,462 @@
+//! Load generator for the live fan-out (a program, not a test).
+//!
+//!     cargo run --release -p server --bin ws-bench                 # the full sweep
+//!     cargo run --release -p server --bin ws-bench -- 1000 100     # one point: clients, events/s
+//!
+//! Starts the release server (`target/release/server`) on its own database (`ioc_map_wsbench`,
+//! recreated) pinned to core 0, pins itself to core 1, opens N WebSocket clients (ramped up), each
+//! watching a random window of 1/16 of the district, drives M incident changes per second through the
+//! real HTTP API (lifecycle transitions of 256 live incidents: commit, then broadcast), and prints per point: events/s, deliveries/s, p50/p95/p99
+//! latency from the incident's commit to the client's receipt, server CPU and peak RSS.
+//! Everything talks to 127.0.0.1 only.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+const PORT: u16 = 3399;
+const DB: &str = "ioc_map_wsbench";
+const PASSWORD: &str = "wsbench-admin-password";
+const BOUNDS: [f64; 4] = [106.6812, 10.7535, 106.7150, 10.7971];
+const MEASURE: Duration = Duration::from_secs(15);
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// Parses the `updated_at` of an incident frame ("2026-11-27T08:05:00.123456+00:00") to µs since epoch.
+fn committed_us(frame: &str) -> Option<i64> {
+    let i = frame.find("\"updated_at\":\"")? + 14;
+    let t = &frame[i..i + 32.min(frame.len() - i)];
+    let t = t.split('"').next()?;
+    chrono::DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|d| d.timestamp_micros())
+}
+
+fn pin_to(core: usize, pid: u32) {
+    let _ = std::process::Command::new("taskset")
+        .args(["-cp", &core.to_string(), &pid.to_string()])
+        .output();
+}
+
+fn raise_open_files() {
+    let limit = libc::rlimit {
+        rlim_cur: 20_000,
+        rlim_max: 20_000,
+    };
+    // SAFETY: setrlimit only reads the struct we pass.
+    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+}
+
+/// One HTTP/1.1 exchange on a kept-alive connection; the status and body.
+async fn http(
+    conn: &mut TcpStream,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    body: &str,
+) -> Option<(u16, String)> {
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\nContent-Type: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    conn.write_all(req.as_bytes()).await.ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = conn.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let head = &text[..end];
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let status = head.split(' ').nth(1)?.parse().ok()?;
+                return Some((status, text[end + 4..end + 4 + len].to_string()));
+            }
+        }
+    }
+}
+
+async fn sign_in() -> String {
+    let mut conn = TcpStream::connect(("127.0.0.1", PORT))
+        .await
+        .expect("server");
+    let body = json!({"username": "admin", "password": PASSWORD}).to_string();
+    let req = format!(
+        "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    conn.write_all(req.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    conn.read_to_string(&mut out).await.expect("read");
+    let line = out
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .expect("cookie");
+    line.split_once(':')
+        .map(|(_, v)| v.trim().split(';').next().unwrap_or_default().to_string())
+        .expect("cookie")
+}
+
+struct Stats {
+    latencies_us: Mutex<Vec<u32>>,
+    deliveries: AtomicU64,
+    recording: std::sync::atomic::AtomicBool,
+}
+
+async fn client(cookie: String, stats: Arc<Stats>, seed: u64) {
+    let mut req = format!("ws://127.0.0.1:{PORT}/ws")
+        .into_client_request()
+        .expect("request");
+    req.headers_mut()
+        .insert("cookie", cookie.parse().expect("cookie"));
+    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else {
+        return;
+    };
+    // a random street-level window: 1/4 of the width and of the height
+    let (w, h) = ((BOUNDS[2] - BOUNDS[0]) / 4.0, (BOUNDS[3] - BOUNDS[1]) / 4.0);
+    let fx = (seed.wrapping_mul(2654435761) % 1000) as f64 / 1000.0;
+    let fy = (seed.wrapping_mul(40503) % 1000) as f64 / 1000.0;
+    let x = BOUNDS[0] + fx * (BOUNDS[2] - BOUNDS[0] - w);
+    let y = BOUNDS[1] + fy * (BOUNDS[3] - BOUNDS[1] - h);
+    let sub = json!({"type": "subscribe", "bbox": [x, y, x + w, y + h], "layers": ["incidents"]});
+    if ws
+        .send(Message::Text(sub.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut local = Vec::new();
+    while let Some(Ok(msg)) = ws.next().await {
+        if let Message::Text(t) = msg {
+            if t.starts_with("{\"type\":\"event\"") {
+                if stats.recording.load(Ordering::Relaxed) {
+                    stats.deliveries.fetch_add(1, Ordering::Relaxed);
+                    if let Some(c) = committed_us(&t) {
+                        local.push((now_us() - c).max(0) as u32);
+                    }
+                    if local.len() >= 256 {
+                        stats
+                            .latencies_us
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .append(&mut local);
+                    }
+                } else if !local.is_empty() {
+                    stats
+                        .latencies_us
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .append(&mut local);
+                }
+            }
+        }
+    }
+}
+
+/// Incidents the changes cycle through: a realistic live layer holds hundreds, not thousands.
+const LIVE_INCIDENTS: usize = 256;
+
+/// Creates the incidents the benchmark changes, spread over the district, and acknowledges them.
+async fn create_incidents(cookie: &str, points: &[[f64; 2]]) -> Vec<String> {
+    let mut conn = TcpStream::connect(("127.0.0.1", PORT))
+        .await
+        .expect("server");
+    let mut ids = Vec::new();
+    for i in 0..LIVE_INCIDENTS {
+        let p = points[(i * 7919) % points.len()];
+        let body = json!({"kind": "congestion", "severity": 1, "description": "ws-bench",
+                          "geometry": {"type": "Point", "coordinates": p}})
+        .to_string();
+        if let Some((201, answer)) = http(&mut conn, "POST", "/api/incidents", cookie, &body).await
+        {
+            let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+            if let Some(id) = v["id"].as_str() {
+                let ack = json!({"to": "acknowledged"}).to_string();
+                let _ = http(
+                    &mut conn,
+                    "POST",
+                    &format!("/api/incidents/{id}/transitions"),
+                    cookie,
+                    &ack,
+                )
+                .await;
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+/// Drives `rate` incident changes per second for `dur` through the HTTP API: each incident cycles
+/// acknowledged → dispatched → resolved → reopened (acknowledged) → …
+async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
+    let conns = 32usize;
+    let sent = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for k in 0..conns {
+        let cookie = cookie.to_string();
+        let mine: Vec<String> = ids.iter().skip(k).step_by(conns).cloned().collect();
+        let sent = sent.clone();
+        tasks.push(tokio::spawn(async move {
+            let Ok(mut conn) = TcpStream::connect(("127.0.0.1", PORT)).await else {
+                return;
+            };
+            let per = rate as f64 / conns as f64;
+            let started = Instant::now();
+            let mut step = vec![0usize; mine.len()];
+            let mut i = 0usize;
+            while started.elapsed() < dur && !mine.is_empty() {
+                let due = started + Duration::from_secs_f64(i as f64 / per.max(0.001));
+                if due > Instant::now() {
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let j = i % mine.len();
+                let body = match step[j] % 3 {
+                    0 => json!({"to": "dispatched", "unit": "fire-q1"}),
+                    1 => json!({"to": "resolved"}),
+                    _ => json!({"to": "reopened"}),
+                }
+                .to_string();
+                match http(
+                    &mut conn,
+                    "POST",
+                    &format!("/api/incidents/{}/transitions", mine[j]),
+                    &cookie,
+                    &body,
+                )
+                .await
+                {
+                    Some((200, _)) => {
+                        sent.fetch_add(1, Ordering::Relaxed);
+                        step[j] += 1;
+                    }
+                    Some(_) => step[j] += 1,
+                    None => {
+                        if let Ok(c) = TcpStream::connect(("127.0.0.1", PORT)).await {
+                            conn = c;
+                        }
+                    }
+                }
+                i += 1;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    sent.load(Ordering::Relaxed)
+}
+
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn pct(v: &[u32], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() - 1) as f64 * p).round() as usize] as f64 / 1000.0
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    raise_open_files();
+    pin_to(1, std::process::id());
+    let args: Vec<u32> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let points_to_run: Vec<(u32, u32)> = match args[..] {
+        [n, m] => vec![(n, m)],
+        _ => vec![
+            (1000, 100),
+            (1000, 500),
+            (5000, 100),
+            (5000, 500),
+            (10000, 100),
+            (10000, 500),
+        ],
+    };
+    let admin = "postgres://postgres@127.0.0.1:5432/postgres";
+    let status = std::process::Command::new("psql")
+        .args([
+            admin,
+            "-qc",
+            &format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)"),
+        ])
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "psql must reach PostgreSQL on 127.0.0.1:5432"
+    );
+    let exe = std::env::current_exe()
+        .expect("exe")
+        .with_file_name("server");
+    let mut server = std::process::Command::new("taskset")
+        .arg("-c")
+        .arg("0")
+        .arg(&exe)
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:5432/{DB}"),
+        )
+        .env("LISTEN_ADDR", format!("127.0.0.1:{PORT}"))
+        .env("IOC_SIMULATE_VEHICLES", "0")
+        .env("IOC_ADMIN_PASSWORD", PASSWORD)
+        .env("IOC_WS_QUEUE", "4096")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(
+            std::fs::File::create("target/ws-bench-server.log")
+                .map(std::process::Stdio::from)
+                .unwrap_or(std::process::Stdio::null()),
+        )
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "start {} (cargo build --release -p server first): {e}",
+                exe.display()
+            )
+        });
+    let pid = server.id();
+    // taskset execs the server: the same pid
+    for _ in 0..600 {
+        if TcpStream::connect(("127.0.0.1", PORT)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let cookie = sign_in().await;
+    // incident positions: the cameras' (all inside the district)
+    let mut conn = TcpStream::connect(("127.0.0.1", PORT))
+        .await
+        .expect("server");
+    let (_, body) = http(
+        &mut conn,
+        "GET",
+        "/ogc/collections/cameras/items?limit=10000",
+        &cookie,
+        "",
+    )
+    .await
+    .expect("cameras");
+    let cams: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let points: Vec<[f64; 2]> = cams["features"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| {
+                    Some([
+                        f["geometry"]["coordinates"][0].as_f64()?,
+                        f["geometry"]["coordinates"][1].as_f64()?,
+                    ])
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let ids = create_incidents(&cookie, &points).await;
+    println!(
+        "server pid {pid} on core 0, load generator on core 1; {} s per point",
+        MEASURE.as_secs()
+    );
+    println!(
+        "{:>7} {:>6} {:>9} {:>13} {:>8} {:>8} {:>8} {:>9} {:>9}",
+        "clients",
+        "ev/s",
+        "events/s",
+        "deliveries/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "srv CPU",
+        "peak RSS"
+    );
+    let stats = Arc::new(Stats {
+        latencies_us: Mutex::new(Vec::new()),
+        deliveries: AtomicU64::new(0),
+        recording: false.into(),
+    });
+    let mut connected = 0u32;
+    for (n, m) in points_to_run {
+        // ramp up to n clients, 100 at a time
+        while connected < n {
+            let batch = (n - connected).min(100);
+            for k in 0..batch {
+                tokio::spawn(client(
+                    cookie.clone(),
+                    stats.clone(),
+                    u64::from(connected + k),
+                ));
+            }
+            connected += batch;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        stats
+            .latencies_us
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        stats.deliveries.store(0, Ordering::Relaxed);
+        stats.recording.store(true, Ordering::Relaxed);
+        let cpu0 = cpu_ticks(pid);
+        let t0 = Instant::now();
+        let sent = drive(&cookie, &ids, m, MEASURE).await;
+        let wall = t0.elapsed().as_secs_f64();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stats.recording.store(false, Ordering::Relaxed);
+        let cpu = (cpu_ticks(pid) - cpu0) as f64 / 100.0 / wall * 100.0;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut lat =
+            std::mem::take(&mut *stats.latencies_us.lock().unwrap_or_else(|p| p.into_inner()));
+        lat.sort_unstable();
+        println!(
+            "{n:>7} {m:>6} {:>9.0} {:>13.0} {:>8.1} {:>8.1} {:>8.1} {:>8.0}% {:>7.0} MB",
+            sent as f64 / wall,
+            stats.deliveries.load(Ordering::Relaxed) as f64 / wall,
+            pct(&lat, 0.5),
+            pct(&lat, 0.95),
+            pct(&lat, 0.99),
+            cpu,
+            peak_rss_mb(pid)
+        );
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+}
