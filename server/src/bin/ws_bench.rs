@@ -176,6 +176,9 @@ async fn client(cookie: String, stats: Arc<Stats>, seed: u64) {
     }
 }
 
+/// Round-trip times of the change requests (µs), to tell the API's own time from the fan-out's.
+static REQUEST_US: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
 /// Incidents the changes cycle through: a realistic live layer holds hundreds, not thousands.
 const LIVE_INCIDENTS: usize = 256;
 
@@ -229,7 +232,11 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
             let mut step = vec![0usize; mine.len()];
             let mut i = 0usize;
             while started.elapsed() < dur && !mine.is_empty() {
-                let due = started + Duration::from_secs_f64(i as f64 / per.max(0.001));
+                // the connections take turns (offset by k), so the changes come evenly, not in bursts
+                let due = started
+                    + Duration::from_secs_f64(
+                        (i as f64 + k as f64 / conns as f64) / per.max(0.001),
+                    );
                 if due > Instant::now() {
                     tokio::time::sleep_until(due.into()).await;
                 }
@@ -240,15 +247,20 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
                     _ => json!({"to": "reopened"}),
                 }
                 .to_string();
-                match http(
+                let t = Instant::now();
+                let answer = http(
                     &mut conn,
                     "POST",
                     &format!("/api/incidents/{}/transitions", mine[j]),
                     &cookie,
                     &body,
                 )
-                .await
-                {
+                .await;
+                REQUEST_US
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(t.elapsed().as_micros() as u32);
+                match answer {
                     Some((200, _)) => {
                         sent.fetch_add(1, Ordering::Relaxed);
                         step[j] += 1;
@@ -446,6 +458,8 @@ async fn main() {
         let mut lat =
             std::mem::take(&mut *stats.latencies_us.lock().unwrap_or_else(|p| p.into_inner()));
         lat.sort_unstable();
+        let mut req = std::mem::take(&mut *REQUEST_US.lock().unwrap_or_else(|p| p.into_inner()));
+        req.sort_unstable();
         println!(
             "{n:>7} {m:>6} {:>9.0} {:>13.0} {:>8.1} {:>8.1} {:>8.1} {:>8.0}% {:>7.0} MB",
             sent as f64 / wall,
@@ -455,6 +469,11 @@ async fn main() {
             pct(&lat, 0.99),
             cpu,
             peak_rss_mb(pid)
+        );
+        println!(
+            "        change request round trip: p50 {:.1} ms, p99 {:.1} ms",
+            pct(&req, 0.5),
+            pct(&req, 0.99)
         );
     }
     let _ = server.kill();
