@@ -484,3 +484,61 @@ async fn incidents_are_an_ogc_collection_filtered_by_datetime() {
     .await;
     assert_eq!(untimed.status, 400);
 }
+
+#[tokio::test]
+async fn closed_incidents_leave_the_live_layer_after_their_linger() {
+    let settings = server::live::LiveConfig {
+        closed_linger: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let app = crate::common::app_with_live(settings).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let served = app.clone();
+    tokio::spawn(async move { axum::serve(listener, served).await });
+    let mut ws = connect(&app, addr, Who::Operator).await.expect("connect");
+    // a spot of its own (Đa Kao), so other tests' incidents do not interleave
+    let spot = [106.6980, 10.7890];
+    send(&mut ws, json!({"type": "subscribe", "bbox": [106.6970, 10.7880, 106.6990, 10.7900], "layers": ["incidents"]})).await;
+    assert_eq!(next(&mut ws).await.expect("snapshot")["type"], "snapshot");
+    let id = report(&app, spot, "other").await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        event_for(&mut ws, &id).await.expect("reported")["op"],
+        "upsert"
+    );
+    let dismissed = request_as(
+        &app,
+        Who::Operator,
+        "POST",
+        &format!("/api/incidents/{id}/transitions"),
+        Some(&json!({"to": "dismissed"})),
+    )
+    .await;
+    assert_eq!(dismissed.status, 200);
+    let ev = event_for(&mut ws, &id)
+        .await
+        .expect("dismissed is sent as an upsert");
+    assert_eq!(
+        (
+            ev["op"].as_str(),
+            ev["feature"]["properties"]["status"].as_str()
+        ),
+        (Some("upsert"), Some("dismissed"))
+    );
+    // housekeeping runs every 10 s: the delete comes within ~11 s after the linger
+    let deadline = std::time::Instant::now() + Duration::from_secs(25);
+    let mut left = None;
+    while std::time::Instant::now() < deadline && left.is_none() {
+        if let Some(f) = next(&mut ws).await {
+            if f["type"] == "event" && f["feature"]["id"] == id.as_str() {
+                left = Some(f);
+            }
+        }
+    }
+    assert_eq!(left.expect("it leaves the live layer")["op"], "delete");
+}
