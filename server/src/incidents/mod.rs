@@ -136,13 +136,24 @@ async fn create(
     .fetch_one(&mut *tx)
     .await?;
     history(&mut tx, &id, &user, None, "new", None, "").await?;
-    let (f, pos) = feature(&mut tx, &id)
+    let f = commit_and_publish(&state, tx, &id).await?;
+    Ok((StatusCode::CREATED, Json(f)))
+}
+
+/// Ends a change of incident `id`: its feature as changed, a live event in the same transaction,
+/// the commit, then the broadcast. Returns the feature for the HTTP answer.
+async fn commit_and_publish(
+    state: &AppState,
+    mut tx: Transaction<'_, Postgres>,
+    id: &str,
+) -> Result<Value, ApiError> {
+    let (f, pos) = feature(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("incident vanished"))?;
-    let ev = live::record(&mut tx, "incidents", Op::Upsert, &id, f.clone(), Some(pos)).await?;
+    let ev = live::record(&mut tx, "incidents", Op::Upsert, id, f.clone(), Some(pos)).await?;
     tx.commit().await?;
     state.live.publish(ev).await;
-    Ok((StatusCode::CREATED, Json(f)))
+    Ok(f)
 }
 
 async fn history(
@@ -256,12 +267,7 @@ async fn change(
         body.comment.trim(),
     )
     .await?;
-    let (f, pos) = feature(&mut tx, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("incident vanished"))?;
-    let ev = live::record(&mut tx, "incidents", Op::Upsert, &id, f.clone(), Some(pos)).await?;
-    tx.commit().await?;
-    state.live.publish(ev).await;
+    let f = commit_and_publish(&state, tx, &id).await?;
     Ok(Json(f))
 }
 
@@ -325,12 +331,12 @@ async fn list(
         })
     };
     let (limit, offset) = (num("limit", 100, 1000)?, num("offset", 0, i64::MAX)?);
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM incidents
-          WHERE ($1::text[] IS NULL OR status = ANY($1))
-            AND ($2::float8 IS NULL OR geom && ST_MakeEnvelope($2, $3, $4, $5, 4326))
-            AND ($6::timestamptz IS NULL OR updated_at > $6)
-          ORDER BY updated_at DESC, id LIMIT $7 OFFSET $8",
+    let features: Vec<Value> = sqlx::query_scalar(
+        "SELECT f.feature FROM incidents i JOIN incident_features f ON f.id = i.id
+          WHERE ($1::text[] IS NULL OR i.status = ANY($1))
+            AND ($2::float8 IS NULL OR i.geom && ST_MakeEnvelope($2, $3, $4, $5, 4326))
+            AND ($6::timestamptz IS NULL OR i.updated_at > $6)
+          ORDER BY i.updated_at DESC, i.id LIMIT $7 OFFSET $8",
     )
     .bind(status)
     .bind(bbox.map(|b| b.min_lon))
@@ -342,13 +348,6 @@ async fn list(
     .bind(offset)
     .fetch_all(&state.pool)
     .await?;
-    let mut tx = state.pool.begin().await?;
-    let mut features = Vec::with_capacity(ids.len());
-    for id in &ids {
-        if let Some((f, _)) = feature(&mut tx, id).await? {
-            features.push(f);
-        }
-    }
     Ok(Json(
         json!({"type": "FeatureCollection", "numberReturned": features.len(), "features": features}),
     ))

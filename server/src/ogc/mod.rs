@@ -275,7 +275,7 @@ async fn items(
         r#type: "FeatureCollection",
         number_matched: matched,
         number_returned: returned,
-        time_stamp: now_rfc3339(&state).await?,
+        time_stamp: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         links,
         features,
     };
@@ -310,14 +310,6 @@ async fn item(
         {"href": format!("{base}/ogc/collections/{id}"), "rel": "collection", "type": "application/json"},
     ]);
     Ok(geojson(&feature))
-}
-
-async fn now_rfc3339(state: &AppState) -> Result<String, ApiError> {
-    Ok(sqlx::query_scalar(
-        "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
-    )
-    .fetch_one(&state.pool)
-    .await?)
 }
 
 fn geojson<T: serde::Serialize>(body: &T) -> Response {

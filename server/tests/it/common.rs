@@ -244,3 +244,19 @@ pub async fn request_as(
 pub async fn get_as(app: &Router, who: Who, uri: &str) -> Answer {
     request_as(app, who, "GET", uri, None).await
 }
+
+/// Serves the router on a free loopback port (with the server's socket settings) for the test.
+pub async fn serve(app: Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(
+            axum::serve::ListenerExt::tap_io(listener, server::tune_connection),
+            app,
+        )
+        .await
+    });
+    addr
+}

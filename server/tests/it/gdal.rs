@@ -19,16 +19,6 @@ fn feature_counts(out: &str) -> HashMap<String, i64> {
     counts
 }
 
-/// Serves the router on a free loopback port for the lifetime of the test.
-async fn serve(app: axum::Router) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
-}
-
 #[tokio::test]
 async fn ogrinfo_reads_the_layers_and_counts() {
     let app = app().await;
@@ -43,7 +33,7 @@ async fn ogrinfo_reads_the_layers_and_counts() {
     .await;
     assert_eq!(created.status, 201, "{}", created.text);
     let token = created.json()["token"].as_str().expect("token").to_string();
-    let url = format!("OAPIF:http://{}/ogc", serve(app).await);
+    let url = format!("OAPIF:http://{}/ogc", crate::common::serve(app).await);
     let out = tokio::task::spawn_blocking(move || {
         Command::new("ogrinfo")
             .args(["-ro", "-so", "-al", &url])
@@ -79,7 +69,7 @@ async fn ogrinfo_reads_the_layers_and_counts() {
 #[tokio::test]
 async fn anonymous_gdal_sees_only_public_layers() {
     let app = app().await;
-    let url = format!("OAPIF:http://{}/ogc", serve(app).await);
+    let url = format!("OAPIF:http://{}/ogc", crate::common::serve(app).await);
     let out = tokio::task::spawn_blocking(move || {
         Command::new("ogrinfo")
             .args(["-ro", "-so", "-al", &url])

@@ -28,18 +28,7 @@ type Ws =
 /// A live server on a loopback port, and a WebSocket client signed in as `who`.
 async fn serve() -> (axum::Router, std::net::SocketAddr) {
     let app = app().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let served = app.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            axum::serve::ListenerExt::tap_io(listener, server::tune_connection),
-            served,
-        )
-        .await
-    });
+    let addr = crate::common::serve(app.clone()).await;
     (app, addr)
 }
 
@@ -492,12 +481,7 @@ async fn closed_incidents_leave_the_live_layer_after_their_linger() {
         ..Default::default()
     };
     let app = crate::common::app_with_live(settings).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let served = app.clone();
-    tokio::spawn(async move { axum::serve(listener, served).await });
+    let addr = crate::common::serve(app.clone()).await;
     let mut ws = connect(&app, addr, Who::Operator).await.expect("connect");
     // a spot of its own (Đa Kao), so other tests' incidents do not interleave
     let spot = [106.6980, 10.7890];

@@ -204,18 +204,7 @@ async fn a_slow_client_is_cut_off_and_does_not_delay_a_fast_one() {
         ..Default::default()
     })
     .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let served = app.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            axum::serve::ListenerExt::tap_io(listener, server::tune_connection),
-            served,
-        )
-        .await
-    });
+    let port = crate::common::serve(app.clone()).await.port();
     let c = sign_in(&app, Who::Operator).await.expect("cookie");
     // the slow client: a tiny receive buffer, and it never reads
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
