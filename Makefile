@@ -16,8 +16,9 @@ export LEPTOS_OUTPUT_NAME := ioc-map
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ioc_map
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-APT_RUN_PACKAGES := postgresql postgresql-contrib
-APT_TEST_PACKAGES := chromium gdal-bin
+APT_RUN_PACKAGES := postgresql postgresql-contrib ffmpeg fonts-dejavu-core
+APT_TEST_PACKAGES := chromium gdal-bin python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-rtsp iproute2 util-linux
 
 .PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres site e2e lint unit
 
@@ -28,7 +29,10 @@ help:
 run: deps-run
 	@echo "Sign in at http://127.0.0.1:3000/signin as operator / operator-demo-2026 or planner / planner-demo-2026."
 	@echo "The admin password is IOC_ADMIN_PASSWORD, or (first start only) the generated one the server logs."
-	IOC_DEMO_USERS=1 cargo leptos serve
+	@echo "Camera simulator (camsim) on rtsp://127.0.0.1:8554/cam-NNNN, control on http://127.0.0.1:8555."
+	cargo build -p camsim
+	target/debug/camsim & camsim=$$!; trap 'kill $$camsim 2>/dev/null' EXIT; \
+	  IOC_DEMO_USERS=1 cargo leptos serve
 
 test: deps-test
 	cargo fmt --all -- --check
@@ -38,12 +42,12 @@ test: deps-test
 	$(MAKE) --no-print-directory e2e
 
 lint:
-	cargo clippy -p server -p app --all-targets -- -D warnings
+	cargo clippy -p server -p app -p camsim --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # Unit tests and integration tests against a fresh PostGIS database (created by the tests).
 unit:
-	cargo test -p app -p server
+	cargo test -p app -p server -p camsim
 
 site:
 	cargo leptos build
@@ -51,6 +55,8 @@ site:
 # Browser tests: Debian Chromium driven by Playwright against the built site and a fresh database.
 e2e:
 	npx playwright test --config end2end/playwright.config.mjs
+	cargo build -p camsim
+	unshare -n bash end2end/netns.sh npx playwright test --config end2end/video.config.mjs
 
 deps-run: apt-run rust-tools npm-deps postgres
 deps-test: apt-run apt-test rust-tools npm-deps postgres

@@ -14,6 +14,7 @@ pub mod map;
 pub mod model;
 pub mod pages;
 pub mod session;
+pub mod video;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -23,7 +24,7 @@ use leptos_router::path;
 use model::{Lang, PageSession};
 use pages::{
     account::AccountPage, admin_users::AdminUsersPage, home::HomePage, not_found::NotFound,
-    ops::OpsPage, planner::PlannerPage, signin::SignInPage,
+    ops::OpsPage, planner::PlannerPage, signin::SignInPage, wall::WallPage,
 };
 
 /// The HTML document around the app. MapLibre GL JS is served by the app itself (copied from npm at
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/planner") view=PlannerPage/>
                 <Route path=path!("/account") view=AccountPage/>
                 <Route path=path!("/admin/users") view=AdminUsersPage/>
+                <Route path=path!("/wall") view=WallPage/>
             </Routes>
         </Router>
     }

@@ -30,6 +30,133 @@ pub struct Config {
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
     pub ws_queue: usize,
+    /// Live video: pulls, probes and WebRTC (ICE) settings.
+    pub video: VideoConfig,
+}
+
+/// Live video settings (`IOC_VIDEO_*`, `IOC_CAMERA_PROBE_SECS`, `IOC_WEBRTC_*`).
+#[derive(Clone, Debug)]
+pub struct VideoConfig {
+    /// A camera's pull stops this long after its last viewer leaves (`IOC_VIDEO_GRACE_SECS`, 10).
+    pub grace: std::time::Duration,
+    /// Each camera nobody watches is probed (RTSP DESCRIBE) this often, staggered over the period
+    /// (`IOC_CAMERA_PROBE_SECS`, 30; 0 turns probing off).
+    pub probe_every: Option<std::time::Duration>,
+    /// Local addresses the WebRTC UDP sockets bind to (`IOC_WEBRTC_BIND_IPS`, comma-separated).
+    /// Default: 127.0.0.1 plus every IPv4 address of the machine's interfaces.
+    pub bind_ips: Vec<std::net::IpAddr>,
+    /// UDP port range for WebRTC (`IOC_WEBRTC_UDP_PORTS=50000-50100`); default: any free port.
+    pub udp_ports: Option<(u16, u16)>,
+    /// Public addresses announced instead of the local ones when the server is behind 1:1 NAT
+    /// (`IOC_WEBRTC_NAT_IPS`, comma-separated).
+    pub nat_ips: Vec<String>,
+    /// STUN/TURN server URLs (`IOC_WEBRTC_ICE_SERVERS`, comma-separated, e.g. `stun:stun.example:3478`),
+    /// with `IOC_WEBRTC_TURN_USERNAME` / `IOC_WEBRTC_TURN_PASSWORD` for TURN.
+    pub ice_servers: Vec<String>,
+    pub turn_username: Option<String>,
+    pub turn_password: Option<String>,
+}
+
+impl Default for VideoConfig {
+    fn default() -> Self {
+        Self {
+            grace: std::time::Duration::from_secs(10),
+            probe_every: Some(std::time::Duration::from_secs(30)),
+            bind_ips: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+            udp_ports: None,
+            nat_ips: Vec::new(),
+            ice_servers: Vec::new(),
+            turn_username: None,
+            turn_password: None,
+        }
+    }
+}
+
+impl VideoConfig {
+    fn from_env() -> Result<Self, ConfigError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let list = |name: &str| -> Vec<String> {
+            var(name)
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let bad = |name: &'static str, value: String, reason: &str| ConfigError {
+            name,
+            value,
+            reason: reason.into(),
+        };
+        let probe: u64 = match var("IOC_CAMERA_PROBE_SECS") {
+            None => 30,
+            Some(v) => v.trim().parse().map_err(|_| {
+                bad(
+                    "IOC_CAMERA_PROBE_SECS",
+                    v,
+                    "use a whole number of seconds (0: off)",
+                )
+            })?,
+        };
+        let bind_ips = match var("IOC_WEBRTC_BIND_IPS") {
+            None => local_ipv4_addresses(),
+            Some(v) => v
+                .split(',')
+                .map(|s| s.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad("IOC_WEBRTC_BIND_IPS", v, "use comma-separated IP addresses"))?,
+        };
+        let udp_ports = match var("IOC_WEBRTC_UDP_PORTS") {
+            None => None,
+            Some(v) => Some(
+                v.split_once('-')
+                    .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+                    .filter(|(a, b): &(u16, u16)| a <= b && *a > 0)
+                    .ok_or_else(|| {
+                        bad("IOC_WEBRTC_UDP_PORTS", v, "use a range such as 50000-50100")
+                    })?,
+            ),
+        };
+        Ok(Self {
+            grace: std::time::Duration::from_secs(number("IOC_VIDEO_GRACE_SECS", 10)?),
+            probe_every: (probe > 0).then(|| std::time::Duration::from_secs(probe)),
+            bind_ips,
+            udp_ports,
+            nat_ips: list("IOC_WEBRTC_NAT_IPS"),
+            ice_servers: list("IOC_WEBRTC_ICE_SERVERS"),
+            turn_username: var("IOC_WEBRTC_TURN_USERNAME"),
+            turn_password: var("IOC_WEBRTC_TURN_PASSWORD"),
+        })
+    }
+}
+
+/// 127.0.0.1 and the IPv4 addresses of the machine's interfaces (WebRTC binds each explicitly: a
+/// socket on 0.0.0.0 would not offer loopback candidates).
+fn local_ipv4_addresses() -> Vec<std::net::IpAddr> {
+    let mut ips: Vec<std::net::IpAddr> = vec![std::net::Ipv4Addr::LOCALHOST.into()];
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `head` with a list we walk read-only and free once with freeifaddrs.
+    unsafe {
+        if libc::getifaddrs(&mut head) != 0 {
+            return ips;
+        }
+        let mut cur = head;
+        while !cur.is_null() {
+            let addr = (*cur).ifa_addr;
+            if !addr.is_null() && i32::from((*addr).sa_family) == libc::AF_INET {
+                let sin = &*(addr as *const libc::sockaddr_in);
+                let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+                if !ip.is_loopback() && !ips.contains(&ip.into()) {
+                    ips.push(ip.into());
+                }
+            }
+            cur = (*cur).ifa_next;
+        }
+        libc::freeifaddrs(head);
+    }
+    ips
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ioc_map";
@@ -78,6 +205,7 @@ impl Config {
                 || flag("IOC_SIMULATE_VEHICLES")?,
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
+            video: VideoConfig::from_env()?,
         })
     }
 }

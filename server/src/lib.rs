@@ -15,6 +15,7 @@ pub mod live;
 pub mod ogc;
 pub mod planner;
 pub mod search;
+pub mod video;
 pub mod web;
 
 use std::sync::Arc;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The live fan-out (incidents, cameras) behind `/ws`.
     pub live: Arc<live::Live>,
+    /// Camera pulls and WebRTC viewers.
+    pub video: Arc<video::Video>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -79,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(planner::router())
         .merge(incidents::router())
         .merge(live::ws::router())
+        .merge(video::router())
         .merge(web::api_router())
         .merge(web::app_router(&state))
         .route_layer(middleware::from_fn(auth::policy::enforce))

@@ -32,11 +32,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if config.simulate_vehicles {
         tokio::spawn(server::live::simulator::run(live.clone()));
     }
+    let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
     let state = AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config.clone()),
         pool,
         live,
+        video,
     };
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!("ioc-map listening on http://{}", config.listen_addr);

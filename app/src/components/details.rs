@@ -102,6 +102,42 @@ pub fn rows(props: &Value, lang: Lang) -> Vec<(String, String)> {
 
 #[component]
 pub fn DetailsPanel(selected: RwSignal<Option<Selected>>, lang: RwSignal<Lang>) -> impl IntoView {
+    let operator = use_context::<crate::model::PageSession>()
+        .and_then(|s| s.user)
+        .is_some_and(|u| u.can_operate());
+    // the video and the nearest cameras are re-created only when the selection changes, not when
+    // the panel's text does (a language switch must not cut the feed)
+    let camera = Memo::new(move |_| {
+        selected
+            .get()
+            .filter(|s| operator && s.layer.starts_with("cameras"))
+            .map(|s| {
+                let name = |k: &str| s.props[k].as_str().unwrap_or_default().to_string();
+                (s.id.clone(), name("name_vi"), name("name_en"))
+            })
+    });
+    let incident_point = Memo::new(move |_| {
+        let s = selected
+            .get()
+            .filter(|s| operator && s.layer == "incidents-points")?;
+        let live = use_context::<crate::live::LiveData>()?;
+        live.incidents.with_untracked(|list| {
+            let f = list.iter().find(|f| f["id"] == s.id.as_str())?;
+            let c = f["geometry"]["coordinates"].as_array()?;
+            Some((s.id.clone(), [c.first()?.as_f64()?, c.get(1)?.as_f64()?]))
+        })
+    });
+    let video = move || {
+        camera.get().map(|(id, vi, en)| {
+            let title = Signal::derive(move || lang.get().pick_owned(vi.clone(), en.clone()));
+            view! { <crate::components::cameras::CameraVideo camera=id title lang/> }
+        })
+    };
+    let nearest = move || {
+        incident_point
+            .get()
+            .map(|(_, point)| view! { <crate::components::cameras::NearestCameras point lang/> })
+    };
     view! {
         <aside class="details" class:open=move || selected.with(Option::is_some) aria-live="polite">
             {move || {
@@ -140,6 +176,8 @@ pub fn DetailsPanel(selected: RwSignal<Option<Selected>>, lang: RwSignal<Lang>) 
                         }
                     })
             }}
+            {video}
+            {nearest}
         </aside>
     }
 }

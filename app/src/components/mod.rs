@@ -1,5 +1,6 @@
 //! Pieces shared by pages.
 
+pub mod cameras;
 pub mod details;
 pub mod incidents;
 pub mod layers;

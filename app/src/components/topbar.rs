@@ -15,6 +15,7 @@ pub fn TopBar(title_vi: &'static str, title_en: &'static str) -> impl IntoView {
         let mut l: Vec<(&'static str, &'static str, &'static str)> = vec![("/", "Bản đồ", "Map")];
         if u.as_ref().is_some_and(|u| u.can_operate()) {
             l.push(("/ops", "Điều hành", "Operations"));
+            l.push(("/wall", "Màn hình camera", "Video wall"));
         }
         if u.as_ref().is_some_and(|u| u.can_plan()) {
             l.push(("/planner", "Quy hoạch", "Planning"));

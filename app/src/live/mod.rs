@@ -32,6 +32,9 @@ pub struct LiveData {
     /// Incidents on the live layer, most severe and newest first.
     pub incidents: RwSignal<Vec<Value>>,
     pub toasts: RwSignal<Vec<Toast>>,
+    /// Cameras whose status is offline, by id (features): from the camera layer, its live events and
+    /// a periodic check of `/api/cameras/offline` (which also covers cameras outside the viewport).
+    pub offline: RwSignal<std::collections::BTreeMap<String, Value>>,
 }
 
 impl LiveData {
@@ -40,6 +43,7 @@ impl LiveData {
             state: RwSignal::new(LiveState::Connecting),
             incidents: RwSignal::new(Vec::new()),
             toasts: RwSignal::new(Vec::new()),
+            offline: RwSignal::new(Default::default()),
         }
     }
 }
@@ -70,6 +74,39 @@ pub fn start(data: LiveData) {
     socket::start(data);
     #[cfg(not(feature = "hydrate"))]
     let _ = data;
+}
+
+impl LiveData {
+    /// Records a camera feature's status in the offline list (only when it changes).
+    pub fn note_camera(&self, feature: &Value) {
+        let Some(id) = feature["id"].as_str() else {
+            return;
+        };
+        let offline = feature["properties"]["status"] == "offline";
+        if offline != self.offline.with_untracked(|m| m.contains_key(id)) {
+            self.offline.update(|m| {
+                if offline {
+                    m.insert(id.to_string(), feature.clone());
+                } else {
+                    m.remove(id);
+                }
+            });
+        }
+    }
+
+    /// Replaces the offline list with the server's current one.
+    pub fn set_offline(&self, features: Vec<Value>) {
+        let fresh: std::collections::BTreeMap<String, Value> = features
+            .into_iter()
+            .filter_map(|f| Some((f["id"].as_str()?.to_string(), f)))
+            .collect();
+        let same = self.offline.with_untracked(|m| {
+            m.len() == fresh.len() && m.keys().zip(fresh.keys()).all(|(a, b)| a == b)
+        });
+        if !same {
+            self.offline.set(fresh);
+        }
+    }
 }
 
 #[cfg(test)]

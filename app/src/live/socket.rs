@@ -54,7 +54,8 @@ pub fn start(data: LiveData) {
         ..Default::default()
     }));
     CONN.with(|c| *c.borrow_mut() = Some(conn.clone()));
-    load_cameras(conn.clone());
+    load_cameras(conn.clone(), data);
+    poll_offline(data);
     connect(conn.clone(), data);
     // heartbeat: a ping every 15 s; no pong for 40 s means the link is dead
     let hb_conn = conn.clone();
@@ -107,7 +108,7 @@ pub fn start(data: LiveData) {
 }
 
 /// All cameras once (positions are then kept current by events), for the clustered camera layer.
-fn load_cameras(conn: Rc<RefCell<Conn>>) {
+fn load_cameras(conn: Rc<RefCell<Conn>>, data: LiveData) {
     leptos::task::spawn_local(async move {
         if let Ok(v) =
             crate::api::call("GET", "/ogc/collections/cameras/items?limit=10000", None).await
@@ -118,10 +119,30 @@ fn load_cameras(conn: Rc<RefCell<Conn>>) {
                     c.cameras.insert(id.to_string(), f);
                 }
             }
+            c.cameras.values().for_each(|f| data.note_camera(f));
             c.cameras_loaded = true;
             push_cameras(&c);
         }
     });
+}
+
+/// Every 10 s, the server's list of offline cameras: status changes outside the viewport are not
+/// pushed to this client, and the operator's offline list must still be complete.
+fn poll_offline(data: LiveData) {
+    let tick = Closure::<dyn FnMut()>::new(move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(v) = crate::api::call("GET", "/api/cameras/offline", None).await {
+                data.set_offline(v["features"].as_array().cloned().unwrap_or_default());
+            }
+        });
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            10_000,
+        );
+    }
+    tick.forget();
 }
 
 fn push_cameras(c: &Conn) {
@@ -249,6 +270,7 @@ fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, frame: Value) {
                 push_incidents(&c, data);
             } else if layer == "cameras" {
                 for f in features {
+                    data.note_camera(&f);
                     if let Some(id) = f["id"].as_str() {
                         c.cameras.insert(id.to_string(), f);
                     }
@@ -283,6 +305,7 @@ fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, frame: Value) {
                 push_incidents(&c, data);
             } else if layer == "cameras" && upsert {
                 // cameras are all held; a delete only means "out of view"
+                data.note_camera(&frame["feature"]);
                 c.cameras.insert(id, frame["feature"].clone());
                 c.cameras_dirty = true;
             }

@@ -7,3 +7,4 @@ pub mod not_found;
 pub mod ops;
 pub mod planner;
 pub mod signin;
+pub mod wall;

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::cameras::OfflineCameras;
 use crate::components::details::DetailsPanel;
 use crate::components::incidents::{IncidentList, LiveBadge, ReportIncident, Toasts};
 use crate::components::layers::LayerPanel;
@@ -43,6 +44,7 @@ pub fn OpsPage() -> impl IntoView {
                 <LiveBadge live=live_data lang/>
                 <ReportIncident lang/>
                 <IncidentList live=live_data lang selected/>
+                <OfflineCameras live=live_data lang/>
                 <LayerPanel lang kind=MapKind::Ops/>
             </aside>
             <MapView kind=MapKind::Ops selected lang on_created/>

@@ -64,6 +64,7 @@ pub const POLICIES: &[(&str, Access)] = &[
     ("/session/signin", Access::Public),
     ("/session/signout", Access::Public),
     ("/ops", Access::Operator),
+    ("/wall", Access::Operator),
     ("/planner", Access::Planner),
     ("/account", Access::SignedIn),
     ("/admin/users", Access::Admin),
@@ -96,6 +97,16 @@ pub const POLICIES: &[(&str, Access)] = &[
     ("/api/incidents/{id}", Access::Staff),
     ("/api/incidents/{id}/transitions", Access::Operator),
     ("/api/units", Access::Staff),
+    // cameras and their video: admins manage cameras, operators watch, admins read the audit
+    ("/api/cameras", Access::Admin),
+    ("/api/cameras/{id}", Access::Admin),
+    ("/api/cameras/nearest", Access::Operator),
+    ("/api/cameras/offline", Access::Staff),
+    ("/api/cameras/{id}/whep", Access::Operator),
+    ("/api/cameras/{id}/whep/{session}", Access::Operator),
+    ("/api/video/views", Access::Admin),
+    // Prometheus metrics: the handler admits loopback clients and admins
+    ("/metrics", Access::Public),
     // planning
     ("/api/area-query", Access::Planner),
     ("/api/area-query/export", Access::Planner),

@@ -12,7 +12,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -20,18 +20,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
+#[path = "shared/bench.rs"]
+mod bench;
+
+use bench::{cpu_ticks, now_us, peak_rss_mb, pin_to, raise_open_files};
+
 const PORT: u16 = 3399;
 const DB: &str = "ioc_map_wsbench";
 const PASSWORD: &str = "wsbench-admin-password";
 const BOUNDS: [f64; 4] = [106.6812, 10.7535, 106.7150, 10.7971];
 const MEASURE: Duration = Duration::from_secs(15);
-
-fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
 
 /// Parses the `updated_at` of an incident frame ("2026-11-27T08:05:00.123456+00:00") to µs since epoch.
 fn committed_us(frame: &str) -> Option<i64> {
@@ -41,21 +39,6 @@ fn committed_us(frame: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(t)
         .ok()
         .map(|d| d.timestamp_micros())
-}
-
-fn pin_to(core: usize, pid: u32) {
-    let _ = std::process::Command::new("taskset")
-        .args(["-cp", &core.to_string(), &pid.to_string()])
-        .output();
-}
-
-fn raise_open_files() {
-    let limit = libc::rlimit {
-        rlim_cur: 20_000,
-        rlim_max: 20_000,
-    };
-    // SAFETY: setrlimit only reads the struct we pass.
-    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
 }
 
 /// One HTTP/1.1 exchange on a kept-alive connection; the status and body.
@@ -96,27 +79,6 @@ async fn http(
             }
         }
     }
-}
-
-async fn sign_in() -> String {
-    let mut conn = TcpStream::connect(("127.0.0.1", PORT))
-        .await
-        .expect("server");
-    let body = json!({"username": "admin", "password": PASSWORD}).to_string();
-    let req = format!(
-        "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    conn.write_all(req.as_bytes()).await.expect("write");
-    let mut out = String::new();
-    conn.read_to_string(&mut out).await.expect("read");
-    let line = out
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-        .expect("cookie");
-    line.split_once(':')
-        .map(|(_, v)| v.trim().split(';').next().unwrap_or_default().to_string())
-        .expect("cookie")
 }
 
 struct Stats {
@@ -282,30 +244,6 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
     sent.load(Ordering::Relaxed)
 }
 
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-    let f: Vec<&str> = after.split_whitespace().collect();
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-}
-
-fn peak_rss_mb(pid: u32) -> f64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn pct(v: &[u32], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[((v.len() - 1) as f64 * p).round() as usize] as f64 / 1000.0
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     raise_open_files();
@@ -325,56 +263,20 @@ async fn main() {
             (10000, 500),
         ],
     };
-    let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-    let status = std::process::Command::new("psql")
-        .args([
-            admin,
-            "-qc",
-            &format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)"),
-        ])
-        .status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "psql must reach PostgreSQL on 127.0.0.1:5432"
-    );
-    let exe = std::env::current_exe()
-        .expect("exe")
-        .with_file_name("server");
-    let mut server = std::process::Command::new("taskset")
-        .arg("-c")
-        .arg("0")
-        .arg(&exe)
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{DB}"),
-        )
-        .env("LISTEN_ADDR", format!("127.0.0.1:{PORT}"))
-        .env("IOC_SIMULATE_VEHICLES", "0")
-        .env("IOC_ADMIN_PASSWORD", PASSWORD)
-        .env("IOC_WS_QUEUE", "4096")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(
-            std::fs::File::create("target/ws-bench-server.log")
-                .map(std::process::Stdio::from)
-                .unwrap_or(std::process::Stdio::null()),
-        )
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "start {} (cargo build --release -p server first): {e}",
-                exe.display()
-            )
-        });
-    let pid = server.id();
+    let mut server = bench::start_server(
+        DB,
+        PORT,
+        &[
+            ("IOC_ADMIN_PASSWORD", PASSWORD.into()),
+            ("IOC_WS_QUEUE", "4096".into()),
+            ("IOC_CAMERA_PROBE_SECS", "0".into()),
+        ],
+        "target/ws-bench-server.log",
+    )
+    .await;
     // taskset execs the server: the same pid
-    for _ in 0..600 {
-        if TcpStream::connect(("127.0.0.1", PORT)).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let cookie = sign_in().await;
+    let pid = server.id();
+    let cookie = bench::sign_in(PORT, PASSWORD).await;
     // incident positions: the cameras' (all inside the district)
     let mut conn = TcpStream::connect(("127.0.0.1", PORT))
         .await
@@ -464,16 +366,16 @@ async fn main() {
             "{n:>7} {m:>6} {:>9.0} {:>13.0} {:>8.1} {:>8.1} {:>8.1} {:>8.0}% {:>7.0} MB",
             sent as f64 / wall,
             stats.deliveries.load(Ordering::Relaxed) as f64 / wall,
-            pct(&lat, 0.5),
-            pct(&lat, 0.95),
-            pct(&lat, 0.99),
+            bench::pct(&lat, 0.5) / 1000.0,
+            bench::pct(&lat, 0.95) / 1000.0,
+            bench::pct(&lat, 0.99) / 1000.0,
             cpu,
             peak_rss_mb(pid)
         );
         println!(
             "        change request round trip: p50 {:.1} ms, p99 {:.1} ms",
-            pct(&req, 0.5),
-            pct(&req, 0.99)
+            bench::pct(&req, 0.5) / 1000.0,
+            bench::pct(&req, 0.99) / 1000.0
         );
     }
     let _ = server.kill();

@@ -55,7 +55,7 @@ struct NewIncident {
     geometry: Value,
 }
 
-fn point_of(g: &Value) -> Result<[f64; 2], ApiError> {
+pub(crate) fn point_of(g: &Value) -> Result<[f64; 2], ApiError> {
     if g["type"] != "Point" {
         return Err(ApiError::bad_request(
             "geometry",
@@ -73,6 +73,25 @@ fn point_of(g: &Value) -> Result<[f64; 2], ApiError> {
                 "geometry coordinates must be [lon, lat] in range",
             )
         })
+}
+
+/// The ward a point of District 1 lies in (`None` on a ward border gap); outside the district → 400.
+pub(crate) async fn ward_at(
+    tx: &mut Transaction<'_, Postgres>,
+    [lon, lat]: [f64; 2],
+) -> Result<Option<String>, ApiError> {
+    let ward: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT (SELECT w.code FROM admin_areas w WHERE w.level = 'ward' AND ST_Intersects(w.geom, p.g) LIMIT 1)
+           FROM admin_areas d, (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS g) p
+          WHERE d.code = '760' AND ST_Intersects(d.geom, p.g)",
+    )
+    .bind(lon)
+    .bind(lat)
+    .fetch_optional(&mut **tx)
+    .await?;
+    ward.ok_or_else(|| {
+        ApiError::bad_request("geometry", format!("[{lon}, {lat}] is outside District 1"))
+    })
 }
 
 /// Reports an incident: 201 and the Feature. Outside District 1, unknown kind, bad severity → 400.
@@ -107,21 +126,7 @@ async fn create(
     }
     let [lon, lat] = point_of(&body.geometry)?;
     let mut tx = state.pool.begin().await?;
-    let ward: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT (SELECT w.code FROM admin_areas w WHERE w.level = 'ward' AND ST_Intersects(w.geom, p.g) LIMIT 1)
-           FROM admin_areas d, (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS g) p
-          WHERE d.code = '760' AND ST_Intersects(d.geom, p.g)",
-    )
-    .bind(lon)
-    .bind(lat)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(ward) = ward else {
-        return Err(ApiError::bad_request(
-            "geometry",
-            format!("[{lon}, {lat}] is outside District 1"),
-        ));
-    };
+    let ward = ward_at(&mut tx, [lon, lat]).await?;
     let id: String = sqlx::query_scalar(
         "INSERT INTO incidents (kind, severity, description, ward_code, reported_by, geom)
          VALUES ($1, $2, $3, $4, $5, ST_SetSRID(ST_MakePoint($6, $7), 4326)) RETURNING id",

@@ -152,13 +152,22 @@ impl Hub {
         out
     }
 
-    /// Nearest live features of a layer to a point, nearest first (e.g. cameras near an incident).
-    pub fn nearest(&self, layer: &str, point: [f64; 2], n: usize) -> Vec<Key> {
+    /// Nearest live features of a layer to a point that `keep` accepts, nearest first (e.g. the online
+    /// cameras near an incident). Distance is in degrees: it ranks, the caller measures in metres.
+    pub fn nearest(
+        &self,
+        layer: &str,
+        point: [f64; 2],
+        n: usize,
+        keep: impl Fn(&Value) -> bool,
+    ) -> Vec<(Value, [f64; 2])> {
         self.tree
             .nearest_neighbor_iter(&point)
             .filter(|g| g.data.0 == layer)
+            .filter_map(|g| self.features.get(&g.data))
+            .filter(|(f, _)| keep(f))
             .take(n)
-            .map(|g| g.data.clone())
+            .map(|(f, p)| (f.clone(), *p))
             .collect()
     }
 
@@ -376,9 +385,12 @@ mod tests {
         assert!(frames[0].contains("\"layer\":\"cameras\"") && frames[0].contains("cam-1"));
         assert!(frames[1].contains("inc-a") && !frames[1].contains("inc-b"));
         assert_eq!(
-            hub.nearest("cameras", [106.7, 10.78], 3),
-            [("cameras".to_string(), "cam-1".to_string())]
+            hub.nearest("cameras", [106.7, 10.78], 3, |_| true),
+            [(json!({"id": "cam-1"}), [106.696, 10.776])]
         );
+        assert!(hub
+            .nearest("cameras", [106.7, 10.78], 3, |f| f["id"] == "cam-2")
+            .is_empty());
     }
 
     #[test]

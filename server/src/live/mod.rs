@@ -274,6 +274,11 @@ impl Live {
         lock(&self.hub).disconnect(id);
     }
 
+    /// The sequence number of the last published event.
+    pub fn last_seq(&self) -> i64 {
+        lock(&self.hub).last_seq()
+    }
+
     pub fn clients(&self) -> usize {
         lock(&self.clients).len()
     }
@@ -365,13 +370,15 @@ impl Live {
         Some(caught)
     }
 
-    /// The nearest live features of a layer to a point.
-    pub fn nearest(&self, layer: &str, point: [f64; 2], n: usize) -> Vec<String> {
-        lock(&self.hub)
-            .nearest(layer, point, n)
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect()
+    /// The nearest live features of a layer to a point that `keep` accepts, with their positions.
+    pub fn nearest(
+        &self,
+        layer: &str,
+        point: [f64; 2],
+        n: usize,
+        keep: impl Fn(&Value) -> bool,
+    ) -> Vec<(Value, [f64; 2])> {
+        lock(&self.hub).nearest(layer, point, n, keep)
     }
 }
 

@@ -77,17 +77,18 @@ pub async fn run(live: Arc<Live>) {
 /// Moves one vehicle camera: commit, then broadcast.
 pub async fn step(live: &Live, id: &str, [lon, lat]: [f64; 2]) -> Result<(), sqlx::Error> {
     let mut tx = live.pool.begin().await?;
-    let feature: Value = sqlx::query_scalar(
-        "UPDATE cameras SET geom = ST_SetSRID(ST_MakePoint($2, $3), 4326), updated_at = now() WHERE id = $1
-         RETURNING jsonb_build_object('type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(geom, 6)::jsonb,
-                     'properties', jsonb_build_object('id', id, 'name_vi', name_vi, 'name_en', name_en,
-                                                      'kind', kind, 'status', status, 'ward_code', ward_code))",
+    sqlx::query(
+        "UPDATE cameras SET geom = ST_SetSRID(ST_MakePoint($2, $3), 4326), updated_at = now() WHERE id = $1",
     )
     .bind(id)
     .bind(lon)
     .bind(lat)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let feature: Value = sqlx::query_scalar("SELECT feature FROM camera_features WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     let ev = super::record(
         &mut tx,
         "cameras",

@@ -20,51 +20,65 @@ fn admin_url() -> String {
 }
 
 static DATABASE_URL: OnceLock<String> = OnceLock::new();
+static VIDEO_DATABASE_URL: OnceLock<String> = OnceLock::new();
 
 /// Creates `ioc_map_test_<pid>` (dropping those of test runs that are no longer running), migrates and
 /// seeds it, once per test binary run.
 pub fn database_url() -> String {
-    DATABASE_URL
-        .get_or_init(|| {
-            std::thread::spawn(|| {
-                let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
-                rt.block_on(async {
-                    let name = format!("ioc_map_test_{}", std::process::id());
-                    let admin = PgPool::connect(&format!("{}/postgres", admin_url()))
-                        .await
-                        .expect("PostgreSQL must run on 127.0.0.1:5432 (make test starts it)");
-                    let old: Vec<String> = sqlx::query_scalar(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'ioc\\_map\\_test\\_%'",
-                    )
-                    .fetch_all(&admin)
-                    .await
-                    .expect("list test databases");
-                    for db in old {
-                        let pid: u32 = db.trim_start_matches("ioc_map_test_").parse().unwrap_or(0);
-                        let alive =
-                            pid != 0 && std::path::Path::new(&format!("/proc/{pid}")).exists();
-                        if !alive || db == name {
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-                                .execute(&admin)
-                                .await
-                                .expect("drop an old test database");
-                        }
-                    }
-                    let url = format!("{}/{name}", admin_url());
-                    let pool = db::prepare(&url, "rtsp://127.0.0.1:8554")
-                        .await
-                        .expect("prepare test database");
-                    server::auth::bootstrap(&pool, Some(ADMIN_PASSWORD.into()), true)
-                        .await
-                        .expect("create test users");
-                    pool.close().await;
-                    url
-                })
-            })
-            .join()
-            .expect("database set-up thread")
-        })
+    DATABASE_URL.get_or_init(|| fresh_database("")).clone()
+}
+
+/// A second database of this run for the video tests: they re-point cameras, flip their status and
+/// add cameras, which must not disturb the seed counts and event sequences the other tests check.
+pub fn video_database_url() -> String {
+    VIDEO_DATABASE_URL
+        .get_or_init(|| fresh_database("_video"))
         .clone()
+}
+
+fn fresh_database(suffix: &str) -> String {
+    let suffix = suffix.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        rt.block_on(async {
+            let name = format!("ioc_map_test_{}{suffix}", std::process::id());
+            let admin = PgPool::connect(&format!("{}/postgres", admin_url()))
+                .await
+                .expect("PostgreSQL must run on 127.0.0.1:5432 (make test starts it)");
+            let old: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'ioc\\_map\\_test\\_%'",
+            )
+            .fetch_all(&admin)
+            .await
+            .expect("list test databases");
+            for db in old {
+                let digits: String = db
+                    .trim_start_matches("ioc_map_test_")
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let pid: u32 = digits.parse().unwrap_or(0);
+                let alive = pid != 0 && std::path::Path::new(&format!("/proc/{pid}")).exists();
+                if !alive || db == name {
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+                        .execute(&admin)
+                        .await
+                        .expect("drop an old test database");
+                }
+            }
+            let url = format!("{}/{name}", admin_url());
+            let pool = db::prepare(&url, "rtsp://127.0.0.1:8554")
+                .await
+                .expect("prepare test database");
+            server::auth::bootstrap(&pool, Some(ADMIN_PASSWORD.into()), true)
+                .await
+                .expect("create test users");
+            pool.close().await;
+            url
+        })
+    })
+    .join()
+    .expect("database set-up thread")
 }
 
 pub async fn pool() -> PgPool {
@@ -87,17 +101,23 @@ pub fn config(database_url: String) -> Config {
         simulate_vehicles: false,
         live_retention_days: 7,
         ws_queue: 1024,
+        video: server::config::VideoConfig {
+            probe_every: None,
+            ..Default::default()
+        },
     }
 }
 
 /// The router on a pool whose database may be unreachable (the live service then loads nothing).
 pub fn app_with(pool: PgPool, config: Config) -> Router {
     let live = server::live::Live::detached(pool.clone(), Default::default());
+    let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
     router(AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         pool,
         live,
+        video,
     })
 }
 
@@ -113,11 +133,13 @@ pub async fn app_with_live(settings: server::live::LiveConfig) -> Router {
     let live = server::live::Live::start(pool.clone(), settings)
         .await
         .expect("live service");
+    let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
     router(AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         pool,
         live,
+        video,
     })
 }
 

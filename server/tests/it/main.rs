@@ -16,3 +16,4 @@ mod pages;
 mod planner;
 mod restart;
 mod search;
+mod video;

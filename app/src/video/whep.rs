@@ -1,0 +1,139 @@
+//! The browser's WHEP client: a receive-only RTCPeerConnection whose offer (with all its ICE
+//! candidates, no trickle) is POSTed to the server; the answer completes the connection.
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    HtmlVideoElement, RtcIceGatheringState, RtcPeerConnection, RtcPeerConnectionState,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcTrackEvent,
+};
+
+/// One viewing session: the peer connection and the server's session URL (for DELETE).
+pub struct WhepSession {
+    pub pc: RtcPeerConnection,
+    pub location: Option<String>,
+    // keeps the ontrack handler alive as long as the session
+    _ontrack: wasm_bindgen::closure::Closure<dyn FnMut(RtcTrackEvent)>,
+}
+
+fn text(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| js_sys::Error::from(e).message().as_string())
+        .unwrap_or_else(|| "WebRTC error".into())
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// Connects `video` to the camera's live feed. Errors are worded for the operator.
+pub async fn connect(camera: &str, video: &HtmlVideoElement) -> Result<WhepSession, String> {
+    let pc = RtcPeerConnection::new().map_err(text)?;
+    let init = RtcRtpTransceiverInit::new();
+    init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+    pc.add_transceiver_with_str_and_init("video", &init);
+    let target = video.clone();
+    let ontrack = wasm_bindgen::closure::Closure::<dyn FnMut(RtcTrackEvent)>::new(
+        move |ev: RtcTrackEvent| {
+            if let Ok(stream) = ev.streams().get(0).dyn_into::<web_sys::MediaStream>() {
+                target.set_src_object(Some(&stream));
+            } else if let Ok(stream) = web_sys::MediaStream::new() {
+                stream.add_track(&ev.track());
+                target.set_src_object(Some(&stream));
+            }
+            let _ = target.play();
+        },
+    );
+    pc.set_ontrack(Some(ontrack.as_ref().unchecked_ref()));
+    // the page's tests read getStats() through the element
+    let _ = Reflect::set(video, &JsValue::from_str("iocPeer"), &pc);
+    let session = WhepSession {
+        pc: pc.clone(),
+        location: None,
+        _ontrack: ontrack,
+    };
+    let offer = JsFuture::from(pc.create_offer()).await.map_err(text)?;
+    let sdp = Reflect::get(&offer, &JsValue::from_str("sdp"))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    let local = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
+    local.set_sdp(&sdp);
+    JsFuture::from(pc.set_local_description(&local))
+        .await
+        .map_err(text)?;
+    // no trickle ICE: wait (at most 2 s) until every candidate is in the offer
+    for _ in 0..40 {
+        if pc.ice_gathering_state() == RtcIceGatheringState::Complete {
+            break;
+        }
+        sleep(50).await;
+    }
+    let offer_sdp = pc.local_description().map(|d| d.sdp()).unwrap_or(sdp);
+    let (answer, location) = post_offer(camera, &offer_sdp).await?;
+    let remote = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
+    remote.set_sdp(&answer);
+    JsFuture::from(pc.set_remote_description(&remote))
+        .await
+        .map_err(text)?;
+    Ok(WhepSession {
+        location,
+        ..session
+    })
+}
+
+async fn post_offer(camera: &str, sdp: &str) -> Result<(String, Option<String>), String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    let headers = web_sys::Headers::new().map_err(text)?;
+    headers
+        .set("content-type", "application/sdp")
+        .map_err(text)?;
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(sdp));
+    let window = web_sys::window().ok_or("no window")?;
+    let url = format!("/api/cameras/{camera}/whep");
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .map_err(text)?
+        .dyn_into()
+        .map_err(text)?;
+    let body = JsFuture::from(resp.text().map_err(text)?)
+        .await
+        .map_err(text)?
+        .as_string()
+        .unwrap_or_default();
+    if resp.status() != 201 {
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| resp.status_text());
+        return Err(format!("{message} ({})", resp.status()));
+    }
+    let location = resp.headers().get("location").ok().flatten();
+    Ok((body, location))
+}
+
+impl WhepSession {
+    pub fn state(&self) -> RtcPeerConnectionState {
+        self.pc.connection_state()
+    }
+
+    /// Ends the session on both sides (the DELETE is best effort: the server also notices the close).
+    pub fn close(&self) {
+        self.pc.close();
+        if let Some(location) = self.location.clone() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = crate::api::call("DELETE", &location, None).await;
+            });
+        }
+    }
+}

@@ -1,0 +1,83 @@
+// Live camera video in a real Chromium, inside the test's own network namespace (see
+// video.config.mjs): camsim encodes the cathedral camera with ffmpeg, the server pulls it over RTSP
+// and forwards H.264 over WebRTC (WHEP) to the page. Deadlines are generous: the benchmark measures.
+import { test, expect } from '@playwright/test';
+import { signIn, screenshot } from './helpers.mjs';
+
+const CONTROL = 'http://127.0.0.1:8557';
+const CATHEDRAL = [106.69899, 10.77979];
+
+/** Decoded frames and frame size of the video element's inbound stream (from getStats()). */
+async function inbound(page, selector) {
+  return page.evaluate(async (selector) => {
+    const v = document.querySelector(selector);
+    if (!v || !v.iocPeer) return { decoded: 0, width: 0, height: 0 };
+    const stats = await v.iocPeer.getStats();
+    let out = { decoded: 0, width: 0, height: 0 };
+    stats.forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') {
+        out = { decoded: r.framesDecoded || 0, width: r.frameWidth || 0, height: r.frameHeight || 0 };
+      }
+    });
+    return out;
+  }, selector);
+}
+
+async function metric(request, pattern) {
+  const text = await (await request.get('/metrics')).text();
+  const m = text.match(pattern);
+  return m ? Number(m[1]) : 0;
+}
+
+test('an operator clicks the cathedral camera and watches it live, through an outage', async ({ page, request }) => {
+  await signIn(page, 'operator', '/ops');
+  await expect(page.locator('#map')).toHaveAttribute('data-state', 'ready');
+  await page.evaluate((c) => window.iocMap.jumpTo({ center: c, zoom: 18 }), CATHEDRAL);
+  await page.waitForFunction(() => window.iocMap.loaded() &&
+    window.iocMap.queryRenderedFeatures({ layers: ['cameras-points'] }).some((f) => f.id === 'cam-0001'));
+  const target = await page.evaluate(() => {
+    const m = window.iocMap;
+    const f = m.queryRenderedFeatures({ layers: ['cameras-points'] }).find((x) => x.id === 'cam-0001');
+    const p = m.project(f.geometry.coordinates);
+    const r = m.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  });
+  const clicked = Date.now();
+  await page.mouse.click(target.x, target.y);
+  const player = page.locator('aside.details figure.player');
+  await expect(player).toHaveAttribute('data-camera', 'cam-0001');
+  await expect(player).toHaveAttribute('data-state', 'live');
+  console.log(`click to live video: ${Date.now() - clicked} ms (cold pull, live ffmpeg encoder)`);
+  await expect.poll(async () => (await inbound(page, 'aside.details video')).decoded).toBeGreaterThan(30);
+  const first = await inbound(page, 'aside.details video');
+  expect([first.width, first.height]).toEqual([640, 360]);
+  await screenshot(page, 'video-live-panel');
+
+  // a second viewer (the video wall in another tab): still one RTSP pull, two viewers
+  const wall = await page.context().newPage();
+  await wall.goto('/wall?size=2&cams=cam-0001');
+  await expect(wall.locator('figure.player[data-camera="cam-0001"]')).toHaveAttribute('data-state', 'live');
+  await expect.poll(() => metric(request, /^ioc_video_viewers\{camera="cam-0001"\} (\d+)$/m)).toBe(2);
+  expect(await metric(request, /^ioc_video_active_pulls (\d+)$/m)).toBe(1);
+  const sim = await (await request.get(`${CONTROL}/stats`)).json();
+  expect(sim.cameras.find((c) => c.id === 'cam-0001').sessions).toBe(1);
+  await screenshot(wall, 'video-wall');
+  await wall.close();
+
+  // the camera fails in camsim: the panel says offline and /ops lists it
+  expect((await request.post(`${CONTROL}/cameras/cam-0001/stop`)).status()).toBe(204);
+  await expect(player).toHaveAttribute('data-state', 'offline');
+  await expect(page.locator('.offline-cameras')).toContainText('cam-0001');
+  await screenshot(page, 'video-offline');
+
+  // it comes back: the same panel plays again
+  expect((await request.post(`${CONTROL}/cameras/cam-0001/start`)).status()).toBe(204);
+  await expect(player).toHaveAttribute('data-state', 'live', { timeout: 60_000 });
+  const resumed = (await inbound(page, 'aside.details video')).decoded;
+  await expect.poll(async () => (await inbound(page, 'aside.details video')).decoded).toBeGreaterThan(resumed + 15);
+  await expect(page.locator('.offline-cameras')).not.toContainText('cam-0001');
+
+  // closing the panel ends the session (and the pull, after its grace period)
+  await page.locator('aside.details .close').click();
+  await expect.poll(() => metric(request, /^ioc_video_viewers\{camera="cam-0001"\} (\d+)$/m)).toBe(0);
+});

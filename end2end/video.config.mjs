@@ -1,0 +1,35 @@
+// Live video in Debian's Chromium: the base configuration with the video test only, its own servers
+// (camsim + server, end2end/serve-video.sh) and WebRTC-friendly flags. Run it inside a network
+// namespace made for the test (`unshare -n bash end2end/netns.sh npx playwright test --config
+// end2end/video.config.mjs`): Chromium needs a non-loopback interface to gather WebRTC candidates, and
+// nothing may leave the box.
+import { defineConfig } from '@playwright/test';
+import base from './playwright.config.mjs';
+
+const port = process.env.E2E_VIDEO_PORT || '3211';
+
+export default defineConfig({
+  ...base,
+  testIgnore: undefined,
+  testMatch: /video\.spec\.mjs/,
+  timeout: 120_000,
+  outputDir: './test-results-video',
+  use: {
+    ...base.use,
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: {
+      ...base.use.launchOptions,
+      args: [
+        ...base.use.launchOptions.args,
+        '--autoplay-policy=no-user-gesture-required',
+        '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ],
+    },
+  },
+  webServer: {
+    ...base.webServer,
+    command: 'bash end2end/serve-video.sh',
+    url: `http://127.0.0.1:${port}/healthz`,
+    env: { E2E_PORT: port },
+  },
+});

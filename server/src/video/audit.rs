@@ -1,0 +1,77 @@
+//! Who watched which camera, and when: a row per viewing session, kept for good, readable by admins
+//! at `GET /api/video/views?camera=&limit=`.
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/video/views", get(list))
+}
+
+pub async fn started(
+    pool: &PgPool,
+    session: &str,
+    camera: &str,
+    user: &app::model::SessionUser,
+    remote: Option<String>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO camera_views (session_id, camera_id, user_id, username, remote_addr) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(session)
+    .bind(camera)
+    .bind(user.id)
+    .bind(&user.username)
+    .bind(remote)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn ended(pool: &PgPool, session: &str, reason: &str) {
+    let r = sqlx::query(
+        "UPDATE camera_views SET ended_at = now(), end_reason = $2 WHERE session_id = $1 AND ended_at IS NULL",
+    )
+    .bind(session)
+    .bind(reason)
+    .execute(pool)
+    .await;
+    if let Err(e) = r {
+        tracing::warn!(session, error = %e, "could not close the viewing audit row");
+    }
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    camera: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Query(f): Query<Filter>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = f.limit.unwrap_or(100);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::bad_request("limit", "limit must be 1 to 10000"));
+    }
+    let rows: Vec<Value> = sqlx::query_scalar(
+        "SELECT jsonb_build_object('session', session_id, 'camera', camera_id, 'user', username,
+                                   'remote_addr', remote_addr, 'started_at', started_at,
+                                   'ended_at', ended_at, 'end_reason', end_reason)
+           FROM camera_views WHERE $1::text IS NULL OR camera_id = $1
+          ORDER BY started_at DESC, id DESC LIMIT $2",
+    )
+    .bind(f.camera)
+    .bind(limit)
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(Json(serde_json::json!({ "views": rows })))
+}

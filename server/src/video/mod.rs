@@ -1,0 +1,206 @@
+//! Live camera video: cameras are pulled over RTSP (retina) on demand, one pull per camera however
+//! many viewers, and forwarded without transcoding to browsers over WebRTC (WHEP).
+//!
+//! - `lifecycle`: viewer counts and the grace period (pure state machine);
+//! - `source`: one camera's RTSP pull, its GOP cache and its broadcast of frames;
+//! - `packetize`: access units → ≤1200-byte RTP payloads (and back, for tests and the benchmark);
+//! - `peer`: one viewer's WebRTC peer connection (webrtc-rs) and its RTP sender;
+//! - `whep`: the WHEP endpoints and each viewer's forwarding task; `audit`: who watched what;
+//! - `status`, `probe`: camera online/offline through the live event path;
+//! - `cameras`: the admin API; `metrics`: `GET /metrics`.
+
+pub mod audit;
+pub mod cameras;
+pub mod client;
+pub mod lifecycle;
+pub mod metrics;
+pub mod packetize;
+pub mod peer;
+pub mod probe;
+pub mod source;
+pub mod status;
+pub mod whep;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use sqlx::PgPool;
+
+use crate::config::VideoConfig;
+use crate::error::ApiError;
+use crate::live::Live;
+use crate::AppState;
+use lifecycle::{Join, Lifecycle};
+use source::Pull;
+use status::StatusWriter;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(cameras::router())
+        .merge(whep::router())
+        .merge(audit::router())
+        .merge(metrics::router())
+}
+
+/// The video service, shared by the handlers (`AppState::video`).
+pub struct Video {
+    pub config: VideoConfig,
+    pub pool: PgPool,
+    pub live: Arc<Live>,
+    pub status: Arc<StatusWriter>,
+    lifecycle: Mutex<Lifecycle>,
+    pulls: Mutex<HashMap<String, Arc<Pull>>>,
+    sessions: Mutex<HashMap<String, Arc<whep::Session>>>,
+    /// Errors of pulls that have stopped (running pulls keep their own count).
+    past_pull_errors: std::sync::atomic::AtomicU64,
+    pub counters: metrics::Counters,
+    pub peers: peer::PeerFactory,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // every update under these locks is a single call, so a poisoned lock still holds consistent data
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Video {
+    /// Starts the service: the janitor that stops idle pulls, and the probe of unwatched cameras.
+    pub fn start(pool: PgPool, live: Arc<Live>, config: VideoConfig) -> Arc<Video> {
+        let status = StatusWriter::start(live.clone());
+        let video = Arc::new(Video {
+            lifecycle: Mutex::new(Lifecycle::new(config.grace)),
+            peers: peer::PeerFactory::new(&config),
+            config,
+            pool,
+            live,
+            status,
+            pulls: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(HashMap::new()),
+            past_pull_errors: Default::default(),
+            counters: Default::default(),
+        });
+        tokio::spawn(janitor(Arc::downgrade(&video)));
+        if let Some(every) = video.config.probe_every {
+            tokio::spawn(probe::run(Arc::downgrade(&video), every));
+        }
+        video
+    }
+
+    /// A new viewer of `camera`: the camera's pull, started if it was not running.
+    pub async fn attach(&self, camera: &str) -> Result<Arc<Pull>, ApiError> {
+        let url: Option<String> =
+            sqlx::query_scalar("SELECT stream_url FROM cameras WHERE id = $1")
+                .bind(camera)
+                .fetch_optional(&self.pool)
+                .await?;
+        let url = url.ok_or_else(|| ApiError::not_found(format!("no camera {camera}")))?;
+        let join = lock(&self.lifecycle).join(camera);
+        let mut pulls = lock(&self.pulls);
+        if join == Join::Start || !pulls.contains_key(camera) {
+            let sink: Arc<dyn source::StatusSink> = self.status.clone();
+            pulls.insert(camera.to_string(), Pull::start(camera, url, sink));
+            self.counters.pulls_started.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(pulls[camera].clone())
+    }
+
+    /// A viewer left; the pull stops after the grace period unless another viewer comes.
+    pub fn detach(&self, camera: &str) {
+        lock(&self.lifecycle).leave(camera, Instant::now());
+    }
+
+    pub fn is_pulled(&self, camera: &str) -> bool {
+        lock(&self.lifecycle).is_pulled(camera)
+    }
+
+    /// Viewers per pulled camera.
+    pub fn viewers(&self) -> Vec<(String, usize)> {
+        lock(&self.lifecycle).viewers()
+    }
+
+    /// (camera, frames received, errors) of each running pull, by camera id.
+    pub fn pull_stats(&self) -> Vec<(String, u64, u64)> {
+        let mut v: Vec<_> = lock(&self.pulls)
+            .values()
+            .map(|p| {
+                (
+                    p.camera.clone(),
+                    p.counters.frames.load(Ordering::Relaxed),
+                    p.counters.errors.load(Ordering::Relaxed),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn pull_errors(&self) -> u64 {
+        self.past_pull_errors.load(Ordering::Relaxed)
+            + self.pull_stats().iter().map(|(_, _, e)| e).sum::<u64>()
+    }
+
+    /// Stops the pulls of cameras the lifecycle has just forgotten. The caller holds the lifecycle
+    /// lock, so no viewer can start a new pull of one of them in between and lose it here.
+    fn stop_pulls(&self, cameras: &[String]) {
+        let stopped: Vec<Arc<Pull>> = {
+            let mut pulls = lock(&self.pulls);
+            cameras.iter().filter_map(|c| pulls.remove(c)).collect()
+        };
+        for p in stopped {
+            p.stop();
+            self.past_pull_errors
+                .fetch_add(p.counters.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+            tracing::info!(camera = %p.camera, "pull stopped");
+        }
+    }
+
+    pub fn add_session(&self, s: Arc<whep::Session>) {
+        lock(&self.sessions).insert(s.id.clone(), s);
+    }
+
+    pub fn session(&self, id: &str) -> Option<Arc<whep::Session>> {
+        lock(&self.sessions).get(id).cloned()
+    }
+
+    /// Ends a viewing session (idempotent): closes its peer connection, releases its camera and
+    /// closes its audit row.
+    pub async fn end_session(&self, id: &str, reason: &str) {
+        let Some(s) = lock(&self.sessions).remove(id) else {
+            return;
+        };
+        s.end();
+        s.peer.close().await;
+        self.detach(&s.camera);
+        audit::ended(&self.pool, id, reason).await;
+        tracing::info!(session = id, camera = %s.camera, reason, "viewer session ended");
+    }
+
+    /// Ends every session of a camera and its pull at once (the camera was removed or re-pointed).
+    pub async fn end_camera(&self, camera: &str, reason: &str) {
+        let ids: Vec<String> = lock(&self.sessions)
+            .values()
+            .filter(|s| s.camera == camera)
+            .map(|s| s.id.clone())
+            .collect();
+        for id in ids {
+            self.end_session(&id, reason).await;
+        }
+        let mut lifecycle = lock(&self.lifecycle);
+        lifecycle.remove(camera);
+        self.stop_pulls(&[camera.to_string()]);
+    }
+}
+
+/// Every second: stop the pulls whose grace period is over.
+async fn janitor(video: std::sync::Weak<Video>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Some(v) = video.upgrade() else { return };
+        let mut lifecycle = lock(&v.lifecycle);
+        let expired = lifecycle.expired(Instant::now());
+        v.stop_pulls(&expired);
+    }
+}

@@ -1,0 +1,282 @@
+//! WHEP (WebRTC-HTTP egress protocol): `POST /api/cameras/{id}/whep` with an SDP offer →
+//! `201 Created`, the SDP answer (with the server's candidates: no trickle ICE) and the session's
+//! `Location`; `DELETE` on that location ends it. Each session has a forwarding task that sends the
+//! camera's current GOP, then every new frame, as RTP on the viewer's own timeline.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post};
+use axum::{Extension, Router};
+use tokio::sync::{broadcast, Notify};
+
+use super::peer::{Peer, PeerError};
+use super::source::Frame;
+use super::Video;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Largest SDP offer accepted (browsers send 3–8 KiB).
+const MAX_OFFER_BYTES: usize = 64 * 1024;
+/// A viewer whose ICE/DTLS does not complete in this time is dropped.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/cameras/{id}/whep", post(create))
+        .route("/api/cameras/{id}/whep/{session}", delete(remove))
+}
+
+/// One viewer of one camera.
+pub struct Session {
+    pub id: String,
+    pub camera: String,
+    pub user_id: i64,
+    pub peer: Arc<Peer>,
+    ended: Notify,
+}
+
+impl Session {
+    pub fn end(&self) {
+        self.ended.notify_one();
+    }
+}
+
+fn sdp_error(status: StatusCode, code: &'static str, message: String) -> ApiError {
+    ApiError::new(status, code, message)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(camera): Path<String>,
+    peer_addr: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let user = principal.user.ok_or_else(ApiError::unauthorized)?;
+    let video = state.video.clone();
+    let is_sdp = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/sdp"));
+    if !is_sdp {
+        return Err(sdp_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the SDP offer as application/sdp".into(),
+        ));
+    }
+    if body.len() > MAX_OFFER_BYTES {
+        return Err(sdp_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the SDP offer is larger than {MAX_OFFER_BYTES} bytes"),
+        ));
+    }
+    let offer = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("sdp", "the SDP offer is not UTF-8 text"))?;
+    let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cameras WHERE id = $1)")
+        .bind(&camera)
+        .fetch_one(&state.pool)
+        .await?;
+    if !known {
+        return Err(ApiError::not_found(format!("no camera {camera}")));
+    }
+    let (peer, answer) = video.peers.answer(offer).await.map_err(|e| {
+        video.counters.whep_refused.fetch_add(1, Ordering::Relaxed);
+        match e {
+            PeerError::BadOffer(m) => ApiError::bad_request("sdp", m),
+            PeerError::NoH264 => sdp_error(
+                StatusCode::NOT_ACCEPTABLE,
+                "no_h264",
+                "the offer has no H.264 video (packetization-mode 1); cameras are forwarded as H.264 without transcoding".into(),
+            ),
+            PeerError::Internal(m) => {
+                tracing::error!(error = %m, "WebRTC answer failed");
+                ApiError::unavailable("could not set up the WebRTC session")
+            }
+        }
+    })?;
+    let pull = match video.attach(&camera).await {
+        Ok(p) => p,
+        Err(e) => {
+            peer.close().await;
+            return Err(e);
+        }
+    };
+    let id = crate::auth::store::new_secret();
+    let session = Arc::new(Session {
+        id: id.clone(),
+        camera: camera.clone(),
+        user_id: user.id,
+        peer,
+        ended: Notify::new(),
+    });
+    video.add_session(session.clone());
+    video.counters.whep_sessions.fetch_add(1, Ordering::Relaxed);
+    let remote = peer_addr.map(|Extension(ConnectInfo(a))| a.ip().to_string());
+    if let Err(e) = super::audit::started(&state.pool, &id, &camera, &user, remote).await {
+        video.end_session(&id, "audit failed").await;
+        return Err(e.into());
+    }
+    tokio::spawn(forward(video, session, pull));
+    tracing::info!(session = %id, camera = %camera, user = %user.username, "viewer session started");
+    let location = format!("/api/cameras/{camera}/whep/{id}");
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::CONTENT_TYPE, "application/sdp".to_string()),
+            (header::LOCATION, location),
+        ],
+        answer,
+    )
+        .into_response())
+}
+
+/// Ends a session: its owner or an admin.
+async fn remove(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((camera, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let user = principal.user.ok_or_else(ApiError::unauthorized)?;
+    let session = state
+        .video
+        .session(&id)
+        .filter(|s| s.camera == camera)
+        .ok_or_else(|| ApiError::not_found(format!("no session {id} of camera {camera}")))?;
+    if session.user_id != user.id && !user.is_admin() {
+        return Err(ApiError::forbidden("this session belongs to another user"));
+    }
+    state.video.end_session(&id, "ended by the viewer").await;
+    Ok(StatusCode::OK)
+}
+
+/// Maps the camera's RTP clock onto the viewer's own continuous timeline: a pull that reconnects
+/// restarts its clock, and the viewer must not see time jump backwards.
+#[derive(Debug)]
+pub struct Timeline {
+    last_src: Option<u32>,
+    out: u32,
+}
+
+/// One frame at 15 fps on the 90 kHz clock: the step used across a discontinuity.
+const FRAME_TICKS: u32 = 6000;
+
+impl Timeline {
+    pub fn new(start: u32) -> Self {
+        Self {
+            last_src: None,
+            out: start,
+        }
+    }
+
+    pub fn map(&mut self, src: u32, continuous: bool) -> u32 {
+        if let Some(last) = self.last_src {
+            let delta = src.wrapping_sub(last);
+            // forward steps of up to 5 s are real; anything else is a new source clock
+            self.out = self.out.wrapping_add(if continuous && delta <= 5 * 90_000 {
+                delta
+            } else {
+                FRAME_TICKS
+            });
+        }
+        self.last_src = Some(src);
+        self.out
+    }
+}
+
+async fn send(video: &Video, peer: &Peer, frame: &Frame, ts: u32) -> Result<(), String> {
+    let last = frame.payloads.len().saturating_sub(1);
+    for (i, p) in frame.payloads.iter().enumerate() {
+        peer.send(i == last, ts, p).await?;
+        video
+            .counters
+            .packets_forwarded
+            .fetch_add(1, Ordering::Relaxed);
+        video
+            .counters
+            .bytes_forwarded
+            .fetch_add(p.len() as u64, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// The viewer's forwarding task: wait for the connection, send the GOP, then follow the camera.
+async fn forward(video: Arc<Video>, session: Arc<Session>, pull: Arc<super::source::Pull>) {
+    let peer = session.peer.clone();
+    let reason = tokio::select! {
+        r = run(&video, &session, &pull, &peer) => r,
+        _ = session.ended.notified() => "ended".to_string(),
+        _ = peer.closed() => "the viewer's connection closed".to_string(),
+    };
+    video.end_session(&session.id, &reason).await;
+}
+
+async fn run(video: &Video, session: &Session, pull: &super::source::Pull, peer: &Peer) -> String {
+    if !peer.connected(CONNECT_TIMEOUT).await {
+        return "the viewer never connected".into();
+    }
+    let (gop, mut rx) = pull.subscribe();
+    let mut timeline = Timeline::new(rand::random());
+    let mut generation = None;
+    let mut need_keyframe = gop.is_empty();
+    for f in &gop {
+        let ts = timeline.map(f.rtp_ts, generation == Some(f.generation));
+        generation = Some(f.generation);
+        if let Err(e) = send(video, peer, f, ts).await {
+            return format!("send failed: {e}");
+        }
+    }
+    loop {
+        let frame = match rx.recv().await {
+            Ok(f) => f,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::debug!(session = %session.id, skipped = n, "viewer lagged; waiting for a keyframe");
+                need_keyframe = true;
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return "the camera's pull stopped".into(),
+        };
+        if generation != Some(frame.generation) {
+            // the pull reconnected: start again from a keyframe
+            need_keyframe = true;
+        }
+        if need_keyframe && !frame.keyframe {
+            continue;
+        }
+        need_keyframe = false;
+        let ts = timeline.map(frame.rtp_ts, generation == Some(frame.generation));
+        generation = Some(frame.generation);
+        if let Err(e) = send(video, peer, &frame, ts).await {
+            return format!("send failed: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_viewer_timeline_never_jumps_back_across_a_reconnect() {
+        let mut t = Timeline::new(1000);
+        assert_eq!(t.map(500_000, true), 1000);
+        assert_eq!(t.map(506_000, true), 7000);
+        // the camera restarted its clock
+        assert_eq!(t.map(12, false), 13_000);
+        assert_eq!(t.map(6012, true), 19_000);
+        // wrap-around of the source clock is a normal step
+        let mut w = Timeline::new(0);
+        w.map(u32::MAX - 2999, true);
+        assert_eq!(w.map(3000, true), 6000);
+    }
+}
