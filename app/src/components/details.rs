@@ -28,6 +28,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("description", "Mô tả", "Description"),
     ("category", "Nhóm", "Category"),
     ("status", "Trạng thái", "Status"),
+    ("status_at", "Trạng thái từ", "Status since"),
     ("landmark_vi", "Địa danh", "Landmark"),
     ("street_vi", "Đường", "Street"),
     ("recorder", "Đầu ghi", "Recorder"),

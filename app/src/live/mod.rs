@@ -35,6 +35,8 @@ pub struct LiveData {
     /// Cameras whose status is offline, by id (features): from the camera layer, its live events and
     /// a periodic check of `/api/cameras/offline` (which also covers cameras outside the viewport).
     pub offline: RwSignal<std::collections::BTreeMap<String, Value>>,
+    /// The last camera feature a live event changed (status, position), to refresh an open panel.
+    pub last_camera: RwSignal<Option<Value>>,
 }
 
 impl LiveData {
@@ -44,6 +46,7 @@ impl LiveData {
             incidents: RwSignal::new(Vec::new()),
             toasts: RwSignal::new(Vec::new()),
             offline: RwSignal::new(Default::default()),
+            last_camera: RwSignal::new(None),
         }
     }
 }

@@ -306,6 +306,7 @@ fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, frame: Value) {
             } else if layer == "cameras" && upsert {
                 // cameras are all held; a delete only means "out of view"
                 data.note_camera(&frame["feature"]);
+                data.last_camera.set(Some(frame["feature"].clone()));
                 c.cameras.insert(id, frame["feature"].clone());
                 c.cameras_dirty = true;
             }

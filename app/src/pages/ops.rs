@@ -36,6 +36,24 @@ pub fn OpsPage() -> impl IntoView {
             }
         }
     });
+    // and an open camera's panel as its status (or position) changes
+    Effect::new(move |_| {
+        let Some(f) = live_data.last_camera.get() else {
+            return;
+        };
+        if let Some(s) = selected
+            .get_untracked()
+            .filter(|s| s.layer.starts_with("cameras") && f["id"] == s.id.as_str())
+        {
+            let mut props = s.props.clone();
+            if let (Some(p), Some(fresh)) = (props.as_object_mut(), f["properties"].as_object()) {
+                p.extend(fresh.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            if props != s.props {
+                selected.set(Some(Selected { props, ..s }));
+            }
+        }
+    });
     let on_created = Callback::new(move |_| live::start(live_data));
     view! {
         <div class="ops">

@@ -13,7 +13,7 @@
 #[path = "shared/bench.rs"]
 mod bench;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -85,16 +85,45 @@ fn ms(d: &[Duration]) -> Vec<f64> {
     v
 }
 
-/// Keeps a viewer draining its packets; counts complete access units.
-fn drain(mut v: Viewer, frames: Arc<AtomicU64>) -> tokio::task::JoinHandle<Viewer> {
+/// Keeps a viewer draining its packets until `stop`; counts complete access units.
+fn drain(
+    mut v: Viewer,
+    frames: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Viewer> {
     tokio::spawn(async move {
-        while let Some(r) = v.client.next(Duration::from_secs(5)).await {
-            if r.unit.is_some() {
-                frames.fetch_add(1, Ordering::Relaxed);
+        while !stop.load(Ordering::Relaxed) {
+            match v.client.next(Duration::from_millis(500)).await {
+                Some(r) if r.unit.is_some() => {
+                    frames.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
             }
         }
         v
     })
+}
+
+/// Stops the draining viewers and ends their sessions (WHEP DELETE, peer closed).
+async fn close_all(cookie: &str, stop: &AtomicBool, tasks: Vec<tokio::task::JoinHandle<Viewer>>) {
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        if let Ok(v) = t.await {
+            close(cookie, v).await;
+        }
+    }
+    stop.store(false, Ordering::Relaxed);
+}
+
+/// Viewers the server counts right now (from /metrics, allowed to loopback clients).
+async fn server_viewers() -> u64 {
+    let Some((_, _, text)) = bench::http(PORT, "GET", "/metrics", &[], "").await else {
+        return 0;
+    };
+    text.lines()
+        .filter(|l| l.starts_with("ioc_video_viewers{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
 }
 
 /// Server CPU (% of one core) and RSS over `MEASURE`, and access units delivered per second.
@@ -169,7 +198,8 @@ async fn main() {
     }
     let (holder, _) = open(&cookie, "cam-0050").await;
     let holder_frames = Arc::new(AtomicU64::new(0));
-    let holder = drain(holder, holder_frames.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let holder = drain(holder, holder_frames.clone(), stop.clone());
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut warm = Vec::new();
     for _ in 0..20 {
@@ -190,7 +220,7 @@ async fn main() {
         bench::pct(&w, 0.5),
         bench::pct(&w, 0.95)
     );
-    holder.abort();
+    close_all(&cookie, &stop, vec![holder]).await;
 
     // glass to glass: camsim's capture time (SEI) → access unit complete at the viewer
     for (camera, what) in [("cam-0001", "live ffmpeg"), ("cam-0060", "looped")] {
@@ -228,36 +258,38 @@ async fn main() {
     for target in [1usize, 50, 300] {
         while tasks.len() < target {
             let (v, _) = open(&cookie, "cam-0200").await;
-            tasks.push(drain(v, frames.clone()));
+            tasks.push(drain(v, frames.clone(), stop.clone()));
         }
         let (cpu, rss, fps) = measure(pid, &frames).await;
         println!(
-            "{:>28} {:>8.1}% {:>6.0} MB {:>16.1}",
+            "{:>28} {:>8.1}% {:>6.0} MB {:>16.1}   (server counts {} viewers)",
             format!("{target} viewers of one camera"),
             cpu,
             rss,
-            fps / target as f64
+            fps / target as f64,
+            server_viewers().await
         );
     }
-    for t in tasks.drain(..) {
-        t.abort();
-    }
-    tokio::time::sleep(Duration::from_secs(15)).await;
+    close_all(&cookie, &stop, std::mem::take(&mut tasks)).await;
+    // past the grace period: the one-camera pull has stopped
+    tokio::time::sleep(Duration::from_secs(12)).await;
 
     // 100 looped cameras, each watched once
     let frames = Arc::new(AtomicU64::new(0));
     for i in 0..100 {
         let (v, _) = open(&cookie, &format!("cam-{:04}", 300 + i)).await;
-        tasks.push(drain(v, frames.clone()));
+        tasks.push(drain(v, frames.clone(), stop.clone()));
     }
     let (cpu, rss, fps) = measure(pid, &frames).await;
     println!(
-        "{:>28} {:>8.1}% {:>6.0} MB {:>16.1}",
+        "{:>28} {:>8.1}% {:>6.0} MB {:>16.1}   (server counts {} viewers)",
         "100 cameras, 1 viewer each",
         cpu,
         rss,
-        fps / 100.0
+        fps / 100.0,
+        server_viewers().await
     );
+    close_all(&cookie, &stop, tasks).await;
     println!(
         "peak server RSS {:.0} MB; camsim playing sessions: {} live + {} looped",
         bench::peak_rss_mb(pid),

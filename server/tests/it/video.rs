@@ -20,6 +20,11 @@ use crate::common::{self, send, sign_in, Who};
 const CATHEDRAL: &str = "cam-0001";
 
 async fn video_app() -> (Router, PgPool) {
+    let (app, pool, _) = video_app_with_live().await;
+    (app, pool)
+}
+
+async fn video_app_with_live() -> (Router, PgPool, Arc<server::live::Live>) {
     let url = common::video_database_url();
     let pool = server::db::connect(&url)
         .await
@@ -33,10 +38,10 @@ async fn video_app() -> (Router, PgPool) {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         pool: pool.clone(),
-        live,
+        live: live.clone(),
         video,
     });
-    (app, pool)
+    (app, pool, live)
 }
 
 async fn camsim(ids: &[&str], mode: camsim::Mode) -> camsim::Handle {
@@ -439,5 +444,73 @@ async fn admins_add_edit_and_remove_cameras_and_urls_never_leak_passwords() {
             .await
             .status,
         404
+    );
+}
+
+#[tokio::test]
+async fn the_probe_tells_a_playing_camera_from_a_stopped_or_absent_one() {
+    let cams = camsim(&["cam-0004"], camsim::Mode::Loop).await;
+    assert!(server::video::probe::probe(&cams.url("cam-0004")).await);
+    assert!(
+        !server::video::probe::probe(&cams.url("cam-0404")).await,
+        "unknown path"
+    );
+    cams.stop_camera("cam-0004");
+    assert!(
+        !server::video::probe::probe(&cams.url("cam-0004")).await,
+        "stopped camera"
+    );
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    assert!(!server::video::probe::probe(&format!("rtsp://127.0.0.1:{dead}/cam-0004")).await);
+}
+
+#[tokio::test]
+async fn an_incident_lists_its_nearest_online_cameras_nearest_first() {
+    let (app, _, live) = video_app_with_live().await;
+    // the cathedral's long-range camera and its neighbours (40–70 m) are online, except the nearest
+    for id in ["cam-0001", "cam-0284", "cam-0399", "cam-0398"] {
+        server::video::status::set(&live, id, true)
+            .await
+            .expect("status");
+    }
+    server::video::status::set(&live, "cam-0284", false)
+        .await
+        .expect("status");
+    let a = common::get_as(
+        &app,
+        Who::Operator,
+        "/api/cameras/nearest?lon=106.69899&lat=10.77979&n=3",
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let features = a.json()["features"].as_array().cloned().expect("features");
+    assert_eq!(features.len(), 3, "{features:?}");
+    let ids: Vec<&str> = features.iter().filter_map(|f| f["id"].as_str()).collect();
+    assert_eq!(ids, ["cam-0001", "cam-0399", "cam-0398"]);
+    assert!(features
+        .iter()
+        .all(|f| f["properties"]["status"] == "online"));
+    let d: Vec<f64> = features
+        .iter()
+        .map(|f| f["properties"]["distance_m"].as_f64().expect("distance"))
+        .collect();
+    assert!(d[0] < 5.0 && d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    let bad = common::get_as(&app, Who::Operator, "/api/cameras/nearest?lon=500&lat=10.7").await;
+    assert_eq!(
+        (bad.status.as_u16(), bad.json()["field"].clone()),
+        (400, json!("lon"))
+    );
+    assert_eq!(
+        common::get_as(
+            &app,
+            Who::Planner,
+            "/api/cameras/nearest?lon=106.7&lat=10.78"
+        )
+        .await
+        .status,
+        403
     );
 }
