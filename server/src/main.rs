@@ -10,11 +10,14 @@ use server::live::{Live, LiveConfig};
 use server::{auth, config::Config, db, leptos_options, router, AppState};
 use tracing_subscriber::EnvFilter;
 
+/// Our own info lines; the WebRTC stack logs every ICE and DTLS step at info, so only its warnings.
+const DEFAULT_LOG: &str = "info,sqlx=warn,webrtc=warn,rtc=warn,rtc_ice=warn,rtc_dtls=warn,rtc_srtp=warn,rtc_sctp=warn,rtc_interceptor=warn,retina=warn";
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)),
         )
         .init();
     let config = Config::from_env()?;

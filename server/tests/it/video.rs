@@ -270,7 +270,7 @@ async fn a_failing_camera_goes_offline_within_5_s_and_its_viewer_resumes_on_reco
 
     assert!(cams.stop_camera(id));
     let took = wait_status(&pool, id, "offline", Duration::from_secs(5)).await;
-    println!("offline noticed after {took:?}");
+    println!("offline noticed {took:?} after the camera stopped");
     let offline = common::get_as(&app, Who::Operator, "/api/cameras/offline").await;
     assert!(offline.text.contains(id), "{}", offline.text);
 
@@ -513,4 +513,50 @@ async fn an_incident_lists_its_nearest_online_cameras_nearest_first() {
         .status,
         403
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_camera_ends_its_viewers_sessions() {
+    let (app, pool) = video_app().await;
+    let id = "cam-0005";
+    let cams = camsim(&[id], camsim::Mode::Loop).await;
+    point_camera(&pool, id, &cams.url(id)).await;
+    let operator = sign_in(&app, Who::Operator).await.expect("cookie");
+    let (mut viewer, _) = watch(&app, &operator, id).await;
+    assert!(receive(&mut viewer, 3, Duration::from_secs(20)).await.units >= 3);
+    let gone = common::request_as(
+        &app,
+        Who::Admin,
+        "DELETE",
+        &format!("/api/cameras/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    let m = metrics(&app).await;
+    assert_eq!(
+        metric(&m, &format!("ioc_video_viewers{{camera=\"{id}\"}} ")),
+        None,
+        "{m}"
+    );
+    let views = common::get_as(&app, Who::Admin, &format!("/api/video/views?camera={id}")).await;
+    assert_eq!(
+        views.json()["views"][0]["end_reason"],
+        "the camera was removed",
+        "{}",
+        views.text
+    );
+    // the viewer's stream stops: once what was already delivered is read, nothing more arrives
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    while viewer.next(Duration::from_millis(100)).await.is_some() {}
+    let mut after = 0;
+    let until = Instant::now() + Duration::from_secs(2);
+    while let Some(r) = viewer
+        .next(until.saturating_duration_since(Instant::now()))
+        .await
+    {
+        after += usize::from(r.unit.is_some());
+    }
+    assert_eq!(after, 0, "frames after the camera was removed");
+    viewer.close().await;
 }
