@@ -61,6 +61,19 @@ pub fn WallPage() -> impl IntoView {
             }
         });
     });
+    // no live socket on the wall: the offline list is checked every 10 s
+    Effect::new(move |_| {
+        let check = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(v) = api::call("GET", "/api/cameras/offline", None).await {
+                    live.set_offline(v["features"].as_array().cloned().unwrap_or_default());
+                }
+            });
+        };
+        if let Ok(h) = set_interval_with_handle(check, std::time::Duration::from_secs(10)) {
+            on_cleanup(move || h.clear());
+        }
+    });
     let title_of = move |id: String| {
         Signal::derive(move || {
             let l = lang.get();
