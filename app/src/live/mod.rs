@@ -86,8 +86,10 @@ impl LiveData {
             return;
         };
         let offline = feature["properties"]["status"] == "offline";
-        if offline != self.offline.with_untracked(|m| m.contains_key(id)) {
-            self.offline.update(|m| {
+        // try_: a timer may still fire after the page that owned these signals is gone
+        let known = self.offline.try_with_untracked(|m| m.contains_key(id));
+        if known.is_some_and(|k| k != offline) {
+            self.offline.try_update(|m| {
                 if offline {
                     m.insert(id.to_string(), feature.clone());
                 } else {
@@ -103,11 +105,11 @@ impl LiveData {
             .into_iter()
             .filter_map(|f| Some((f["id"].as_str()?.to_string(), f)))
             .collect();
-        let same = self.offline.with_untracked(|m| {
+        let same = self.offline.try_with_untracked(|m| {
             m.len() == fresh.len() && m.keys().zip(fresh.keys()).all(|(a, b)| a == b)
         });
-        if !same {
-            self.offline.set(fresh);
+        if same == Some(false) {
+            self.offline.try_set(fresh);
         }
     }
 }

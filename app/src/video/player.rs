@@ -95,7 +95,7 @@ mod hydrate {
     use web_sys::{HtmlVideoElement, RtcPeerConnectionState};
 
     use super::{shown_state, PlayState};
-    use crate::video::whep::{connect, WhepSession};
+    use crate::video::whep::{connect, Failure, WhepSession};
 
     async fn sleep(ms: i32) {
         let p = js_sys::Promise::new(&mut |resolve, _| {
@@ -141,6 +141,7 @@ mod hydrate {
                         *current.borrow_mut() = Some(session);
                         let mut last = frames(&video);
                         let mut still = 0u32;
+                        let mut disconnected = 0u32;
                         while alive.get() {
                             sleep(500).await;
                             let n = frames(&video);
@@ -163,10 +164,18 @@ mod hydrate {
                                 .as_ref()
                                 .map(|s| s.state())
                                 .unwrap_or(RtcPeerConnectionState::Closed);
-                            let broken = matches!(
-                                pc_state,
-                                RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed
-                            );
+                            disconnected = if pc_state == RtcPeerConnectionState::Disconnected {
+                                disconnected + 1
+                            } else {
+                                0
+                            };
+                            // the server ended the session (camera removed, restart): ICE says
+                            // "disconnected" within seconds, "failed" only after half a minute
+                            let broken = disconnected > 10
+                                || matches!(
+                                    pc_state,
+                                    RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed
+                                );
                             // the server keeps a session through a camera outage; a minute of
                             // silence while the camera is said to be online means a lost session
                             if broken || (still > 120 && !offline.get_untracked()) {
@@ -177,9 +186,15 @@ mod hydrate {
                             s.close();
                         }
                     }
-                    Err(e) => {
+                    Err(Failure::Retry(e)) => {
                         error.set(Some(e));
                         state.set(shown_state(false, ever_live, offline.get_untracked()));
+                    }
+                    Err(Failure::Final(e)) => {
+                        // the camera is gone or may not be watched: asking again will not help
+                        error.set(Some(e));
+                        state.set(PlayState::Offline);
+                        return;
                     }
                 }
                 if !alive.get() {

@@ -33,9 +33,31 @@ async fn sleep(ms: i32) {
     let _ = JsFuture::from(p).await;
 }
 
-/// Connects `video` to the camera's live feed. Errors are worded for the operator.
-pub async fn connect(camera: &str, video: &HtmlVideoElement) -> Result<WhepSession, String> {
-    let pc = RtcPeerConnection::new().map_err(text)?;
+/// Why a connection attempt failed: worth retrying, or not (the camera is gone, the user may not
+/// watch it, the browser cannot decode it).
+pub enum Failure {
+    Retry(String),
+    Final(String),
+}
+
+/// Connects `video` to the camera's live feed. Errors are worded for the operator; the peer
+/// connection of a failed attempt is closed.
+pub async fn connect(camera: &str, video: &HtmlVideoElement) -> Result<WhepSession, Failure> {
+    let pc = RtcPeerConnection::new().map_err(|e| Failure::Retry(text(e)))?;
+    let result = negotiate(&pc, camera, video).await;
+    if result.is_err() {
+        pc.close();
+    }
+    result
+}
+
+async fn negotiate(
+    pc: &RtcPeerConnection,
+    camera: &str,
+    video: &HtmlVideoElement,
+) -> Result<WhepSession, Failure> {
+    let retry = |e: JsValue| Failure::Retry(text(e));
+    let pc = pc.clone();
     let init = RtcRtpTransceiverInit::new();
     init.set_direction(RtcRtpTransceiverDirection::Recvonly);
     pc.add_transceiver_with_str_and_init("video", &init);
@@ -59,7 +81,7 @@ pub async fn connect(camera: &str, video: &HtmlVideoElement) -> Result<WhepSessi
         location: None,
         _ontrack: ontrack,
     };
-    let offer = JsFuture::from(pc.create_offer()).await.map_err(text)?;
+    let offer = JsFuture::from(pc.create_offer()).await.map_err(retry)?;
     let sdp = Reflect::get(&offer, &JsValue::from_str("sdp"))
         .ok()
         .and_then(|s| s.as_string())
@@ -68,7 +90,7 @@ pub async fn connect(camera: &str, video: &HtmlVideoElement) -> Result<WhepSessi
     local.set_sdp(&sdp);
     JsFuture::from(pc.set_local_description(&local))
         .await
-        .map_err(text)?;
+        .map_err(retry)?;
     // no trickle ICE: wait (at most 2 s) until every candidate is in the offer
     for _ in 0..40 {
         if pc.ice_gathering_state() == RtcIceGatheringState::Complete {
@@ -82,14 +104,26 @@ pub async fn connect(camera: &str, video: &HtmlVideoElement) -> Result<WhepSessi
     remote.set_sdp(&answer);
     JsFuture::from(pc.set_remote_description(&remote))
         .await
-        .map_err(text)?;
+        .map_err(retry)?;
     Ok(WhepSession {
         location,
         ..session
     })
 }
 
-async fn post_offer(camera: &str, sdp: &str) -> Result<(String, Option<String>), String> {
+async fn post_offer(camera: &str, sdp: &str) -> Result<(String, Option<String>), Failure> {
+    post(camera, sdp).await.map_err(|(status, message)| {
+        // 408 and 429 pass; other client errors will not change by asking again
+        if (400..500).contains(&status) && status != 408 && status != 429 {
+            Failure::Final(message)
+        } else {
+            Failure::Retry(message)
+        }
+    })
+}
+
+async fn post(camera: &str, sdp: &str) -> Result<(String, Option<String>), (u16, String)> {
+    let text = |e: JsValue| (0u16, text(e));
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
@@ -99,7 +133,7 @@ async fn post_offer(camera: &str, sdp: &str) -> Result<(String, Option<String>),
         .map_err(text)?;
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(sdp));
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or((0, "no window".to_string()))?;
     let url = format!("/api/cameras/{camera}/whep");
     let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
         .await
@@ -116,7 +150,7 @@ async fn post_offer(camera: &str, sdp: &str) -> Result<(String, Option<String>),
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_string))
             .unwrap_or_else(|| resp.status_text());
-        return Err(format!("{message} ({})", resp.status()));
+        return Err((resp.status(), format!("{message} ({})", resp.status())));
     }
     let location = resp.headers().get("location").ok().flatten();
     Ok((body, location))

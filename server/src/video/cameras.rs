@@ -368,6 +368,10 @@ async fn update(
         merged.insert("name_en".into(), name.clone());
     }
     for (k, v) in patch.iter().filter(|(k, _)| k.as_str() != "name") {
+        // the masked URL an admin read back means "unchanged", not a password of "***"
+        if k == "stream_url" && v.as_str() == Some(mask_url(&old_url).as_str()) {
+            continue;
+        }
         merged.insert(k.clone(), v.clone());
     }
     let c = input(&merged)?;

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 struct Entry {
+    /// Which pull this is: a viewer that joined an earlier pull of the camera (since forgotten)
+    /// must not count against a later one.
+    epoch: u64,
     viewers: usize,
     /// When the viewer count last dropped to zero; the pull stops `grace` later.
     idle_since: Option<Instant>,
@@ -25,6 +28,7 @@ pub enum Join {
 pub struct Lifecycle {
     grace: Duration,
     cameras: HashMap<String, Entry>,
+    next_epoch: u64,
 }
 
 impl Lifecycle {
@@ -32,31 +36,36 @@ impl Lifecycle {
         Self {
             grace,
             cameras: HashMap::new(),
+            next_epoch: 0,
         }
     }
 
-    pub fn join(&mut self, camera: &str) -> Join {
+    /// A viewer joins: what it means for the pull, and the pull's epoch (give it back to `leave`).
+    pub fn join(&mut self, camera: &str) -> (Join, u64) {
         match self.cameras.get_mut(camera) {
             Some(e) => {
                 e.viewers += 1;
                 e.idle_since = None;
-                Join::Share
+                (Join::Share, e.epoch)
             }
             None => {
+                self.next_epoch += 1;
                 self.cameras.insert(
                     camera.to_string(),
                     Entry {
+                        epoch: self.next_epoch,
                         viewers: 1,
                         idle_since: None,
                     },
                 );
-                Join::Start
+                (Join::Start, self.next_epoch)
             }
         }
     }
 
-    pub fn leave(&mut self, camera: &str, now: Instant) {
-        if let Some(e) = self.cameras.get_mut(camera) {
+    /// A viewer of the pull `epoch` leaves (a viewer of a pull since forgotten changes nothing).
+    pub fn leave(&mut self, camera: &str, epoch: u64, now: Instant) {
+        if let Some(e) = self.cameras.get_mut(camera).filter(|e| e.epoch == epoch) {
             e.viewers = e.viewers.saturating_sub(1);
             if e.viewers == 0 {
                 e.idle_since = Some(now);
@@ -107,9 +116,9 @@ mod tests {
     #[test]
     fn one_pull_per_camera_however_many_viewers() {
         let mut l = Lifecycle::new(Duration::from_secs(10));
-        assert_eq!(l.join("cam-0001"), Join::Start);
-        assert_eq!(l.join("cam-0001"), Join::Share);
-        assert_eq!(l.join("cam-0002"), Join::Start);
+        assert_eq!(l.join("cam-0001").0, Join::Start);
+        assert_eq!(l.join("cam-0001").0, Join::Share);
+        assert_eq!(l.join("cam-0002").0, Join::Start);
         assert_eq!(
             l.viewers(),
             vec![("cam-0001".into(), 2), ("cam-0002".into(), 1)]
@@ -120,14 +129,14 @@ mod tests {
     fn the_pull_stops_a_grace_period_after_the_last_viewer_leaves() {
         let t0 = Instant::now();
         let mut l = Lifecycle::new(Duration::from_secs(10));
+        let (_, e) = l.join("cam-0001");
         l.join("cam-0001");
-        l.join("cam-0001");
-        l.leave("cam-0001", t0);
+        l.leave("cam-0001", e, t0);
         assert!(
             l.expired(t0 + Duration::from_secs(60)).is_empty(),
             "one viewer is left"
         );
-        l.leave("cam-0001", t0 + Duration::from_secs(1));
+        l.leave("cam-0001", e, t0 + Duration::from_secs(1));
         assert!(
             l.expired(t0 + Duration::from_secs(10)).is_empty(),
             "still in grace"
@@ -135,7 +144,7 @@ mod tests {
         assert_eq!(l.expired(t0 + Duration::from_secs(11)), vec!["cam-0001"]);
         assert!(!l.is_pulled("cam-0001"));
         assert_eq!(
-            l.join("cam-0001"),
+            l.join("cam-0001").0,
             Join::Start,
             "a later viewer starts a new pull"
         );
@@ -145,9 +154,24 @@ mod tests {
     fn a_viewer_arriving_in_the_grace_period_keeps_the_pull() {
         let t0 = Instant::now();
         let mut l = Lifecycle::new(Duration::from_secs(10));
-        l.join("cam-0001");
-        l.leave("cam-0001", t0);
-        assert_eq!(l.join("cam-0001"), Join::Share);
+        let (_, e) = l.join("cam-0001");
+        l.leave("cam-0001", e, t0);
+        assert_eq!(l.join("cam-0001").0, Join::Share);
         assert!(l.expired(t0 + Duration::from_secs(30)).is_empty());
+    }
+
+    #[test]
+    fn a_viewer_of_a_forgotten_pull_does_not_count_against_the_next_one() {
+        let t0 = Instant::now();
+        let mut l = Lifecycle::new(Duration::from_secs(10));
+        let (_, old) = l.join("cam-0001");
+        assert!(l.remove("cam-0001"), "the camera was re-pointed");
+        let (join, new) = l.join("cam-0001");
+        assert_eq!(join, Join::Start);
+        l.leave("cam-0001", old, t0);
+        assert!(l.expired(t0 + Duration::from_secs(60)).is_empty());
+        assert_eq!(l.viewers(), vec![("cam-0001".into(), 1)]);
+        l.leave("cam-0001", new, t0);
+        assert_eq!(l.expired(t0 + Duration::from_secs(10)), vec!["cam-0001"]);
     }
 }

@@ -33,7 +33,7 @@ use crate::config::VideoConfig;
 use crate::error::ApiError;
 use crate::live::Live;
 use crate::AppState;
-use lifecycle::{Join, Lifecycle};
+use lifecycle::Lifecycle;
 use source::Pull;
 use status::StatusWriter;
 
@@ -88,27 +88,33 @@ impl Video {
         video
     }
 
-    /// A new viewer of `camera`: the camera's pull, started if it was not running.
-    pub async fn attach(&self, camera: &str) -> Result<Arc<Pull>, ApiError> {
+    /// A new viewer of `camera`: the camera's pull (started if it was not running) and the pull's
+    /// epoch, to give back to [`Video::detach`]. Joining and finding the pull happen under the
+    /// lifecycle lock, so two first viewers can never start two pulls.
+    pub async fn attach(&self, camera: &str) -> Result<(Arc<Pull>, u64), ApiError> {
         let url: Option<String> =
             sqlx::query_scalar("SELECT stream_url FROM cameras WHERE id = $1")
                 .bind(camera)
                 .fetch_optional(&self.pool)
                 .await?;
         let url = url.ok_or_else(|| ApiError::not_found(format!("no camera {camera}")))?;
-        let join = lock(&self.lifecycle).join(camera);
+        let mut lifecycle = lock(&self.lifecycle);
+        let (_, epoch) = lifecycle.join(camera);
         let mut pulls = lock(&self.pulls);
-        if join == Join::Start || !pulls.contains_key(camera) {
-            let sink: Arc<dyn source::StatusSink> = self.status.clone();
-            pulls.insert(camera.to_string(), Pull::start(camera, url, sink));
-            self.counters.pulls_started.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(pulls[camera].clone())
+        let pull = pulls
+            .entry(camera.to_string())
+            .or_insert_with(|| {
+                self.counters.pulls_started.fetch_add(1, Ordering::Relaxed);
+                let sink: Arc<dyn source::StatusSink> = self.status.clone();
+                Pull::start(camera, url, sink)
+            })
+            .clone();
+        Ok((pull, epoch))
     }
 
     /// A viewer left; the pull stops after the grace period unless another viewer comes.
-    pub fn detach(&self, camera: &str) {
-        lock(&self.lifecycle).leave(camera, Instant::now());
+    pub fn detach(&self, camera: &str, epoch: u64) {
+        lock(&self.lifecycle).leave(camera, epoch, Instant::now());
     }
 
     pub fn is_pulled(&self, camera: &str) -> bool {
@@ -164,21 +170,42 @@ impl Video {
         lock(&self.sessions).get(id).cloned()
     }
 
-    /// Ends a viewing session (idempotent): closes its peer connection, releases its camera and
-    /// closes its audit row.
+    /// Sessions a user has open (a cap keeps one user from exhausting sockets and ports).
+    pub fn sessions_of(&self, user_id: i64) -> usize {
+        lock(&self.sessions)
+            .values()
+            .filter(|s| s.user_id == user_id)
+            .count()
+    }
+
+    /// Ends a viewing session (idempotent): releases its camera at once, then closes its peer
+    /// connection and its audit row in a task of their own, so a cancelled caller cannot leave a
+    /// viewer counted or a connection open.
     pub async fn end_session(&self, id: &str, reason: &str) {
         let Some(s) = lock(&self.sessions).remove(id) else {
             return;
         };
         s.end();
-        s.peer.close().await;
-        self.detach(&s.camera);
-        audit::ended(&self.pool, id, reason).await;
-        tracing::info!(session = id, camera = %s.camera, reason, "viewer session ended");
+        self.detach(&s.camera, s.epoch);
+        let pool = self.pool.clone();
+        let (id, reason) = (id.to_string(), reason.to_string());
+        let closing = tokio::spawn(async move {
+            s.peer.close().await;
+            audit::ended(&pool, &id, &reason).await;
+            tracing::info!(session = %id, camera = %s.camera, reason, "viewer session ended");
+        });
+        let _ = closing.await;
     }
 
     /// Ends every session of a camera and its pull at once (the camera was removed or re-pointed).
+    /// The pull is forgotten first, so a viewer arriving meanwhile starts a new one (with the new
+    /// URL) instead of joining the old.
     pub async fn end_camera(&self, camera: &str, reason: &str) {
+        let old = {
+            let mut lifecycle = lock(&self.lifecycle);
+            lifecycle.remove(camera);
+            lock(&self.pulls).remove(camera)
+        };
         let ids: Vec<String> = lock(&self.sessions)
             .values()
             .filter(|s| s.camera == camera)
@@ -187,9 +214,12 @@ impl Video {
         for id in ids {
             self.end_session(&id, reason).await;
         }
-        let mut lifecycle = lock(&self.lifecycle);
-        lifecycle.remove(camera);
-        self.stop_pulls(&[camera.to_string()]);
+        // stopped only now, so its viewers end with the reason above
+        if let Some(p) = old {
+            p.stop();
+            self.past_pull_errors
+                .fetch_add(p.counters.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
     }
 }
 

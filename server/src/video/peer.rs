@@ -72,6 +72,7 @@ fn h264() -> RTCRtpCodec {
 pub struct PeerFactory {
     bind_ips: Vec<std::net::IpAddr>,
     udp_ports: Option<(u16, u16)>,
+    /// Where the next viewer starts looking in the port range (an offset into it).
     next_port: AtomicU16,
     nat_ips: Vec<String>,
     ice_servers: Vec<RTCIceServer>,
@@ -115,7 +116,7 @@ impl PeerFactory {
         Self {
             bind_ips: config.bind_ips.clone(),
             udp_ports: config.udp_ports,
-            next_port: AtomicU16::new(config.udp_ports.map_or(0, |(lo, _)| lo)),
+            next_port: AtomicU16::new(0),
             nat_ips: config.nat_ips.clone(),
             ice_servers,
         }
@@ -126,9 +127,11 @@ impl PeerFactory {
             None => vec![0],
             Some((lo, hi)) => {
                 // start where the last viewer left off, so a busy range is not rescanned from its start
-                let span = hi - lo + 1;
-                let first = self.next_port.fetch_add(1, Ordering::Relaxed).clamp(lo, hi);
-                (0..span).map(|i| lo + (first - lo + i) % span).collect()
+                let span = u32::from(hi - lo) + 1;
+                let first = u32::from(self.next_port.fetch_add(1, Ordering::Relaxed)) % span;
+                (0..span)
+                    .map(|i| lo + ((first + i) % span) as u16)
+                    .collect()
             }
         };
         let mut last = String::from("no UDP port");

@@ -40,9 +40,12 @@ pub async fn run(video: Weak<Video>, every: Duration) {
                 continue;
             }
             let sink: Arc<dyn StatusSink> = v.status.clone();
+            let video = video.clone();
             tokio::spawn(async move {
                 let online = probe(&url).await;
-                if status != if online { "online" } else { "offline" } {
+                // a pull that started meanwhile knows better (the camera may refuse a second session)
+                let pulled = video.upgrade().is_none_or(|v| v.is_pulled(&id));
+                if !pulled && status != if online { "online" } else { "offline" } {
                     sink.online(&id, online);
                 }
             });

@@ -54,6 +54,8 @@ pub struct Pull {
     tx: broadcast::Sender<Arc<Frame>>,
     pub counters: PullCounters,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Set when the pull is stopped: its viewers (who still hold it) end instead of waiting forever.
+    stopped: tokio::sync::watch::Sender<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -70,6 +72,7 @@ impl Pull {
             tx,
             counters: PullCounters::default(),
             task: Mutex::new(None),
+            stopped: tokio::sync::watch::channel(false).0,
         });
         let task = tokio::spawn(run(pull.clone(), url, status));
         *lock(&pull.task) = Some(task);
@@ -80,6 +83,13 @@ impl Pull {
         if let Some(t) = lock(&self.task).take() {
             t.abort();
         }
+        self.stopped.send_replace(true);
+    }
+
+    /// Resolves once the pull has been stopped.
+    pub async fn stopped(&self) {
+        let mut rx = self.stopped.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
     }
 
     /// The frames since the last keyframe and a receiver for every later one, with nothing lost or
@@ -95,7 +105,11 @@ impl Pull {
         if frame.keyframe {
             gop.clear();
         }
-        if gop.len() < GOP_LIMIT && (frame.keyframe || !gop.is_empty()) {
+        if gop.len() >= GOP_LIMIT {
+            // a camera without keyframes for this long: new viewers wait for the next one rather
+            // than get a stale, gapped GOP
+            gop.clear();
+        } else if frame.keyframe || !gop.is_empty() {
             gop.push(frame.clone());
         }
         // no receiver is fine: viewers come and go
@@ -223,16 +237,36 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-/// The URL as it may appear in a log line or to an admin: the password replaced by `***`.
+/// The URL as it may appear in a log line or to an admin: the password replaced by `***`, and so are
+/// query values that look like credentials (some cameras take `?user=…&password=…`).
 pub fn mask_url(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        Ok(url) => url.to_string(),
-        Err(_) => "(invalid URL)".to_string(),
+    let Ok(mut url) = Url::parse(raw) else {
+        return "(invalid URL)".to_string();
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
     }
+    let secret = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        ["pass", "pwd", "token", "auth", "key", "secret"]
+            .iter()
+            .any(|s| k.contains(s))
+    };
+    if url.query_pairs().any(|(k, _)| secret(&k)) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret(&k) {
+                    "***".to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 #[cfg(test)]
@@ -252,6 +286,10 @@ mod tests {
         assert_eq!(
             mask_url(raw),
             "rtsp://admin:***@10.0.0.5:554/Streaming/Channels/101"
+        );
+        assert_eq!(
+            mask_url("rtsp://10.0.0.6/live?channel=1&password=hunter2"),
+            "rtsp://10.0.0.6/live?channel=1&password=***"
         );
         assert!(split_credentials("rtsp://127.0.0.1:8554/cam-0001")
             .expect("valid")

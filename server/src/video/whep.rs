@@ -27,6 +27,8 @@ use crate::AppState;
 const MAX_OFFER_BYTES: usize = 64 * 1024;
 /// A viewer whose ICE/DTLS does not complete in this time is dropped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Open sessions one user may hold (a 4×4 wall plus panels); each costs sockets and a UDP port.
+pub const MAX_SESSIONS_PER_USER: usize = 32;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,6 +41,8 @@ pub struct Session {
     pub id: String,
     pub camera: String,
     pub user_id: i64,
+    /// The epoch of the camera's pull this viewer joined (see `lifecycle`).
+    pub epoch: u64,
     pub peer: Arc<Peer>,
     ended: Notify,
 }
@@ -63,6 +67,15 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
     let video = state.video.clone();
+    if video.sessions_of(user.id) >= MAX_SESSIONS_PER_USER {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_sessions",
+            format!(
+                "at most {MAX_SESSIONS_PER_USER} open video sessions per user; close some first"
+            ),
+        ));
+    }
     let is_sdp = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -90,44 +103,31 @@ async fn create(
     if !known {
         return Err(ApiError::not_found(format!("no camera {camera}")));
     }
-    let (peer, answer) = video.peers.answer(offer).await.map_err(|e| {
-        video.counters.whep_refused.fetch_add(1, Ordering::Relaxed);
-        match e {
-            PeerError::BadOffer(m) => ApiError::bad_request("sdp", m),
-            PeerError::NoH264 => sdp_error(
-                StatusCode::NOT_ACCEPTABLE,
-                "no_h264",
-                "the offer has no H.264 video (packetization-mode 1); cameras are forwarded as H.264 without transcoding".into(),
-            ),
-            PeerError::Internal(m) => {
-                tracing::error!(error = %m, "WebRTC answer failed");
-                ApiError::unavailable("could not set up the WebRTC session")
-            }
-        }
-    })?;
-    let pull = match video.attach(&camera).await {
-        Ok(p) => p,
-        Err(e) => {
-            peer.close().await;
-            return Err(e);
-        }
-    };
-    let id = crate::auth::store::new_secret();
-    let session = Arc::new(Session {
-        id: id.clone(),
-        camera: camera.clone(),
-        user_id: user.id,
-        peer,
-        ended: Notify::new(),
-    });
-    video.add_session(session.clone());
-    video.counters.whep_sessions.fetch_add(1, Ordering::Relaxed);
+    // The rest runs in a task of its own: a client that hangs up mid-request must not leave a peer
+    // connection open or a session registered without its forwarding task (which ends a session
+    // nobody connects to).
     let remote = peer_addr.map(|Extension(ConnectInfo(a))| a.ip().to_string());
-    if let Err(e) = super::audit::started(&state.pool, &id, &camera, &user, remote).await {
-        video.end_session(&id, "audit failed").await;
-        return Err(e.into());
-    }
-    tokio::spawn(forward(video, session, pull));
+    let setup = tokio::spawn({
+        let (pool, offer, camera, user) = (
+            state.pool.clone(),
+            offer.to_string(),
+            camera.clone(),
+            user.clone(),
+        );
+        async move {
+            let (peer, answer) = video
+                .peers
+                .answer(&offer)
+                .await
+                .map_err(|e| refusal(&video, e))?;
+            let id = start_session(pool, video, peer, camera, user, remote).await?;
+            Ok::<_, ApiError>((id, answer))
+        }
+    });
+    let (id, answer) = setup.await.map_err(|e| {
+        tracing::error!(error = %e, "session set-up task failed");
+        ApiError::unavailable("could not set up the viewing session")
+    })??;
     tracing::info!(session = %id, camera = %camera, user = %user.username, "viewer session started");
     let location = format!("/api/cameras/{camera}/whep/{id}");
     Ok((
@@ -139,6 +139,59 @@ async fn create(
         answer,
     )
         .into_response())
+}
+
+/// The answer to an offer the WebRTC side refused.
+fn refusal(video: &Video, e: PeerError) -> ApiError {
+    video.counters.whep_refused.fetch_add(1, Ordering::Relaxed);
+    match e {
+        PeerError::BadOffer(m) => ApiError::bad_request("sdp", m),
+        PeerError::NoH264 => sdp_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "no_h264",
+            "the offer has no H.264 video (packetization-mode 1); cameras are forwarded as H.264 without transcoding".into(),
+        ),
+        PeerError::Internal(m) => {
+            tracing::error!(error = %m, "WebRTC answer failed");
+            ApiError::unavailable("could not set up the WebRTC session")
+        }
+    }
+}
+
+/// Registers the session (audit row first), joins the camera's pull and starts forwarding; the id.
+async fn start_session(
+    pool: sqlx::PgPool,
+    video: Arc<Video>,
+    peer: Arc<Peer>,
+    camera: String,
+    user: app::model::SessionUser,
+    remote: Option<String>,
+) -> Result<String, ApiError> {
+    let id = crate::auth::store::new_secret();
+    if let Err(e) = super::audit::started(&pool, &id, &camera, &user, remote).await {
+        peer.close().await;
+        return Err(e.into());
+    }
+    let (pull, epoch) = match video.attach(&camera).await {
+        Ok(p) => p,
+        Err(e) => {
+            peer.close().await;
+            super::audit::ended(&pool, &id, "the camera could not be opened").await;
+            return Err(e);
+        }
+    };
+    let session = Arc::new(Session {
+        id: id.clone(),
+        camera,
+        user_id: user.id,
+        epoch,
+        peer,
+        ended: Notify::new(),
+    });
+    video.add_session(session.clone());
+    video.counters.whep_sessions.fetch_add(1, Ordering::Relaxed);
+    tokio::spawn(forward(video, session, pull));
+    Ok(id)
 }
 
 /// Ends a session: its owner or an admin.
@@ -181,13 +234,14 @@ impl Timeline {
 
     pub fn map(&mut self, src: u32, continuous: bool) -> u32 {
         if let Some(last) = self.last_src {
-            let delta = src.wrapping_sub(last);
-            // forward steps of up to 5 s are real; anything else is a new source clock
-            self.out = self.out.wrapping_add(if continuous && delta <= 5 * 90_000 {
-                delta
+            // steps of up to 5 s either way are real (B-frames step back); anything else is a new
+            // source clock, crossed with one frame's step
+            let delta = src.wrapping_sub(last) as i32;
+            self.out = if continuous && delta.unsigned_abs() <= 5 * 90_000 {
+                self.out.wrapping_add_signed(delta)
             } else {
-                FRAME_TICKS
-            });
+                self.out.wrapping_add(FRAME_TICKS)
+            };
         }
         self.last_src = Some(src);
         self.out
@@ -217,6 +271,7 @@ async fn forward(video: Arc<Video>, session: Arc<Session>, pull: Arc<super::sour
         r = run(&video, &session, &pull, &peer) => r,
         _ = session.ended.notified() => "ended".to_string(),
         _ = peer.closed() => "the viewer's connection closed".to_string(),
+        _ = pull.stopped() => "the camera's pull stopped".to_string(),
     };
     video.end_session(&session.id, &reason).await;
 }
@@ -274,9 +329,10 @@ mod tests {
         // the camera restarted its clock
         assert_eq!(t.map(12, false), 13_000);
         assert_eq!(t.map(6012, true), 19_000);
-        // wrap-around of the source clock is a normal step
+        // wrap-around of the source clock is a normal step, and so is a B-frame's step back
         let mut w = Timeline::new(0);
         w.map(u32::MAX - 2999, true);
         assert_eq!(w.map(3000, true), 6000);
+        assert_eq!(w.map(0, true), 3000);
     }
 }

@@ -357,7 +357,7 @@ async fn whep_refuses_bad_offers_unknown_cameras_and_the_wrong_users() {
 
 #[tokio::test]
 async fn admins_add_edit_and_remove_cameras_and_urls_never_leak_passwords() {
-    let (app, _) = video_app().await;
+    let (app, pool) = video_app().await;
     let admin = |method: &'static str, uri: String, body: Option<Value>| {
         let app = app.clone();
         async move { common::request_as(&app, Who::Admin, method, &uri, body.as_ref()).await }
@@ -404,6 +404,22 @@ async fn admins_add_edit_and_remove_cameras_and_urls_never_leak_passwords() {
         (a.status.as_u16(), a.json()["field"].clone()),
         (400, json!("geometry"))
     );
+
+    // the masked URL sent back (an edit form round trip) keeps the real one
+    let masked = f["properties"]["stream_url"].clone();
+    let same = admin(
+        "PATCH",
+        format!("/api/cameras/{id}"),
+        Some(json!({"stream_url": masked})),
+    )
+    .await;
+    assert_eq!(same.status, 200, "{}", same.text);
+    let stored: String = sqlx::query_scalar("SELECT stream_url FROM cameras WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .expect("camera");
+    assert!(stored.contains("s3cret-pass"), "{stored}");
 
     let patched = admin(
         "PATCH",
