@@ -97,6 +97,9 @@ mod hydrate {
     use super::{shown_state, PlayState};
     use crate::video::whep::{connect, Failure, WhepSession};
 
+    /// How often the player looks at the decoded-frame count (it says "live" within one tick).
+    const TICK_MS: i32 = 200;
+
     async fn sleep(ms: i32) {
         let p = js_sys::Promise::new(&mut |resolve, _| {
             if let Some(w) = web_sys::window() {
@@ -143,13 +146,13 @@ mod hydrate {
                         let mut still = 0u32;
                         let mut disconnected = 0u32;
                         while alive.get() {
-                            sleep(500).await;
+                            sleep(TICK_MS).await;
                             let n = frames(&video);
                             let flowing = n > last;
                             still = if flowing { 0 } else { still + 1 };
                             last = n;
                             // a short pause between frames (15 fps) is not a stall: 2 s is
-                            let now_flowing = still < 4;
+                            let now_flowing = still < 2000 / TICK_MS as u32;
                             ever_live |= flowing;
                             state.set(shown_state(
                                 now_flowing && ever_live,
@@ -171,14 +174,16 @@ mod hydrate {
                             };
                             // the server ended the session (camera removed, restart): ICE says
                             // "disconnected" within seconds, "failed" only after half a minute
-                            let broken = disconnected > 10
+                            let broken = disconnected > 5000 / TICK_MS as u32
                                 || matches!(
                                     pc_state,
                                     RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed
                                 );
                             // the server keeps a session through a camera outage; a minute of
                             // silence while the camera is said to be online means a lost session
-                            if broken || (still > 120 && !offline.get_untracked()) {
+                            if broken
+                                || (still > 60_000 / TICK_MS as u32 && !offline.get_untracked())
+                            {
                                 break;
                             }
                         }
