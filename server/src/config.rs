@@ -55,6 +55,9 @@ pub struct VideoConfig {
     pub ice_servers: Vec<String>,
     pub turn_username: Option<String>,
     pub turn_password: Option<String>,
+    /// Open video sessions one user may hold (`IOC_VIDEO_SESSIONS_PER_USER`, 32: a 4×4 wall plus
+    /// panels); each costs sockets and a UDP port.
+    pub sessions_per_user: usize,
 }
 
 impl Default for VideoConfig {
@@ -68,6 +71,7 @@ impl Default for VideoConfig {
             ice_servers: Vec::new(),
             turn_username: None,
             turn_password: None,
+            sessions_per_user: 32,
         }
     }
 }
@@ -128,6 +132,7 @@ impl VideoConfig {
             ice_servers: list("IOC_WEBRTC_ICE_SERVERS"),
             turn_username: var("IOC_WEBRTC_TURN_USERNAME"),
             turn_password: var("IOC_WEBRTC_TURN_PASSWORD"),
+            sessions_per_user: number("IOC_VIDEO_SESSIONS_PER_USER", 32)?,
         })
     }
 }

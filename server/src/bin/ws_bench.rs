@@ -263,7 +263,7 @@ async fn main() {
             (10000, 500),
         ],
     };
-    let mut server = bench::start_server(
+    let server = bench::start_server(
         DB,
         PORT,
         &[
@@ -378,6 +378,5 @@ async fn main() {
             bench::pct(&req, 0.99) / 1000.0
         );
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }

@@ -27,8 +27,6 @@ use crate::AppState;
 const MAX_OFFER_BYTES: usize = 64 * 1024;
 /// A viewer whose ICE/DTLS does not complete in this time is dropped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Open sessions one user may hold (a 4×4 wall plus panels); each costs sockets and a UDP port.
-pub const MAX_SESSIONS_PER_USER: usize = 32;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,13 +65,12 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
     let video = state.video.clone();
-    if video.sessions_of(user.id) >= MAX_SESSIONS_PER_USER {
+    let cap = video.config.sessions_per_user;
+    if video.sessions_of(user.id) >= cap {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_sessions",
-            format!(
-                "at most {MAX_SESSIONS_PER_USER} open video sessions per user; close some first"
-            ),
+            format!("at most {cap} open video sessions per user; close some first"),
         ));
     }
     let is_sdp = headers

@@ -64,14 +64,25 @@ pub fn pct<T: Copy + Into<f64>>(sorted: &[T], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize].into()
 }
 
+/// The server started for a benchmark; killed when dropped, even if the benchmark panics.
+pub struct Running(pub std::process::Child);
+
+impl Running {
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Recreates `db` and starts the server next to this program (build it with `--release`) on `port`,
 /// pinned to core 0, with `env` added; waits until it answers.
-pub async fn start_server(
-    db: &str,
-    port: u16,
-    env: &[(&str, String)],
-    log: &str,
-) -> std::process::Child {
+pub async fn start_server(db: &str, port: u16, env: &[(&str, String)], log: &str) -> Running {
     let admin = "postgres://postgres@127.0.0.1:5432/postgres";
     let status = std::process::Command::new("psql")
         .args([
@@ -113,6 +124,7 @@ pub async fn start_server(
             exe.display()
         )
     });
+    let server = Running(server);
     for _ in 0..600 {
         if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             break;
