@@ -105,6 +105,33 @@ pub async fn record(
     })
 }
 
+/// A camera changed in the caller's transaction: records its upsert on the `cameras` layer (the
+/// feature as operators see it, from the `camera_features` view: never the stream URL), commits,
+/// then broadcasts. The vehicle simulator, camera status and camera administration all end here.
+pub async fn commit_camera(
+    live: &Live,
+    mut tx: Transaction<'_, Postgres>,
+    id: &str,
+) -> Result<(), sqlx::Error> {
+    let (feature, lon, lat): (Value, f64, f64) =
+        sqlx::query_as("SELECT feature, ST_X(geom), ST_Y(geom) FROM camera_features WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let ev = record(
+        &mut tx,
+        "cameras",
+        Op::Upsert,
+        id,
+        feature,
+        Some([lon, lat]),
+    )
+    .await?;
+    tx.commit().await?;
+    live.publish(ev).await;
+    Ok(())
+}
+
 type EventRow = (
     i64,
     String,

@@ -7,8 +7,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use app::live_types::Op;
-
 use super::Live;
 
 /// Metres a patrol vehicle moves per step (about 25 km/h at one step per 1.5 s).
@@ -85,20 +83,5 @@ pub async fn step(live: &Live, id: &str, [lon, lat]: [f64; 2]) -> Result<(), sql
     .bind(lat)
     .execute(&mut *tx)
     .await?;
-    let feature: Value = sqlx::query_scalar("SELECT feature FROM camera_features WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let ev = super::record(
-        &mut tx,
-        "cameras",
-        Op::Upsert,
-        id,
-        feature,
-        Some([lon, lat]),
-    )
-    .await?;
-    tx.commit().await?;
-    live.publish(ev).await;
-    Ok(())
+    super::commit_camera(live, tx, id).await
 }

@@ -206,24 +206,19 @@ fn input(body: &Map<String, Value>) -> Result<CameraInput, ApiError> {
 }
 
 /// The camera as an admin reads it: the live feature plus the masked stream URL.
-async fn admin_view(
-    tx: &mut Transaction<'_, Postgres>,
-    id: &str,
-) -> Result<Option<(Value, [f64; 2])>, ApiError> {
-    let row: Option<(Value, f64, f64, String)> = sqlx::query_as(
-        "SELECT f.feature, ST_X(f.geom), ST_Y(f.geom), c.stream_url
-           FROM camera_features f JOIN cameras c USING (id) WHERE f.id = $1",
+async fn admin_view(pool: &sqlx::PgPool, id: &str) -> Result<Value, ApiError> {
+    let row: Option<(Value, String)> = sqlx::query_as(
+        "SELECT f.feature, c.stream_url FROM camera_features f JOIN cameras c USING (id) WHERE f.id = $1",
     )
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(mut f, x, y, url)| {
-        f["properties"]["stream_url"] = Value::String(mask_url(&url));
-        (f, [x, y])
-    }))
+    let (mut f, url) = row.ok_or_else(|| ApiError::not_found(format!("no camera {id}")))?;
+    f["properties"]["stream_url"] = Value::String(mask_url(&url));
+    Ok(f)
 }
 
-/// Checks the recorder and the ward, then inserts or updates; returns the live feature.
+/// Checks the recorder and the ward, then inserts or updates.
 async fn write(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
@@ -269,33 +264,6 @@ async fn write(
     Ok(())
 }
 
-/// Commits, then publishes the camera's upsert (or delete) on the live layer; returns the admin view.
-async fn commit_and_publish(
-    state: &AppState,
-    mut tx: Transaction<'static, Postgres>,
-    id: &str,
-    op: Op,
-) -> Result<Value, ApiError> {
-    let (view, position) = match op {
-        Op::Upsert => admin_view(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no camera {id}")))?,
-        Op::Delete => (
-            serde_json::json!({"type": "Feature", "id": id, "geometry": null, "properties": {}}),
-            [0.0, 0.0],
-        ),
-    };
-    let mut feature = view.clone();
-    if let Some(p) = feature["properties"].as_object_mut() {
-        p.remove("stream_url");
-    }
-    let position = (op == Op::Upsert).then_some(position);
-    let ev = crate::live::record(&mut tx, "cameras", op, id, feature, position).await?;
-    tx.commit().await?;
-    state.live.publish(ev).await;
-    Ok(view)
-}
-
 /// Adds a camera: 201 and the camera as a GeoJSON Feature with its new id.
 async fn create(
     State(state): State<AppState>,
@@ -314,7 +282,8 @@ async fn create(
     .await?;
     let id = format!("cam-{next:04}");
     write(&mut tx, &id, &c, true).await?;
-    let view = commit_and_publish(&state, tx, &id, Op::Upsert).await?;
+    crate::live::commit_camera(&state.live, tx, &id).await?;
+    let view = admin_view(&state.pool, &id).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -322,11 +291,7 @@ async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = state.pool.begin().await?;
-    let (view, _) = admin_view(&mut tx, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no camera {id}")))?;
-    Ok(Json(view))
+    Ok(Json(admin_view(&state.pool, &id).await?))
 }
 
 /// JSON merge-patch (RFC 7386) of the camera's fields; `"recorder": null` removes the recorder.
@@ -376,7 +341,8 @@ async fn update(
     }
     let c = input(&merged)?;
     write(&mut tx, &id, &c, false).await?;
-    let view = commit_and_publish(&state, tx, &id, Op::Upsert).await?;
+    crate::live::commit_camera(&state.live, tx, &id).await?;
+    let view = admin_view(&state.pool, &id).await?;
     if c.stream_url != old_url {
         state
             .video
@@ -400,7 +366,10 @@ async fn remove(
     if gone == 0 {
         return Err(ApiError::not_found(format!("no camera {id}")));
     }
-    commit_and_publish(&state, tx, &id, Op::Delete).await?;
+    let gone = serde_json::json!({"type": "Feature", "id": id, "geometry": null, "properties": {}});
+    let ev = crate::live::record(&mut tx, "cameras", Op::Delete, &id, gone, None).await?;
+    tx.commit().await?;
+    state.live.publish(ev).await;
     state.video.end_camera(&id, "the camera was removed").await;
     Ok(StatusCode::NO_CONTENT)
 }

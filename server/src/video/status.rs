@@ -6,10 +6,7 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::sync::mpsc;
-
-use app::live_types::Op;
 
 use super::source::StatusSink;
 use crate::live::Live;
@@ -55,22 +52,7 @@ pub async fn set(live: &Live, camera: &str, online: bool) -> Result<bool, sqlx::
     if !changed {
         return Ok(false);
     }
-    let (feature, lon, lat): (Value, f64, f64) =
-        sqlx::query_as("SELECT feature, ST_X(geom), ST_Y(geom) FROM camera_features WHERE id = $1")
-            .bind(camera)
-            .fetch_one(&mut *tx)
-            .await?;
-    let ev = crate::live::record(
-        &mut tx,
-        "cameras",
-        Op::Upsert,
-        camera,
-        feature,
-        Some([lon, lat]),
-    )
-    .await?;
-    tx.commit().await?;
-    live.publish(ev).await;
+    crate::live::commit_camera(live, tx, camera).await?;
     tracing::info!(camera = %camera, status, "camera status changed");
     Ok(true)
 }

@@ -108,9 +108,9 @@ pub fn config(database_url: String) -> Config {
     }
 }
 
-/// The router on a pool whose database may be unreachable (the live service then loads nothing).
-pub fn app_with(pool: PgPool, config: Config) -> Router {
-    let live = server::live::Live::detached(pool.clone(), Default::default());
+/// The server's router on this pool, configuration and live service (the video service is started
+/// here, as `main` does).
+pub fn router_on(pool: PgPool, config: Config, live: Arc<server::live::Live>) -> Router {
     let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
     router(AppState {
         leptos_options: leptos_options(&config),
@@ -119,6 +119,12 @@ pub fn app_with(pool: PgPool, config: Config) -> Router {
         live,
         video,
     })
+}
+
+/// The router on a pool whose database may be unreachable (the live service then loads nothing).
+pub fn app_with(pool: PgPool, config: Config) -> Router {
+    let live = server::live::Live::detached(pool.clone(), Default::default());
+    router_on(pool, config, live)
 }
 
 /// The router on the test database, with its live service loaded.
@@ -133,14 +139,7 @@ pub async fn app_with_live(settings: server::live::LiveConfig) -> Router {
     let live = server::live::Live::start(pool.clone(), settings)
         .await
         .expect("live service");
-    let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
-    router(AppState {
-        leptos_options: leptos_options(&config),
-        config: Arc::new(config),
-        pool,
-        live,
-        video,
-    })
+    router_on(pool, config, live)
 }
 
 pub struct Answer {

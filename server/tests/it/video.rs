@@ -13,7 +13,6 @@ use sqlx::PgPool;
 
 use server::video::client::WhepClient;
 use server::video::packetize::MAX_RTP_PACKET;
-use server::{leptos_options, router, AppState};
 
 use crate::common::{self, send, sign_in, Who};
 
@@ -33,14 +32,7 @@ async fn video_app_with_live() -> (Router, PgPool, Arc<server::live::Live>) {
     let live = server::live::Live::start(pool.clone(), Default::default())
         .await
         .expect("live service");
-    let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
-    let app = router(AppState {
-        leptos_options: leptos_options(&config),
-        config: Arc::new(config),
-        pool: pool.clone(),
-        live: live.clone(),
-        video,
-    });
+    let app = common::router_on(pool.clone(), config, live.clone());
     (app, pool, live)
 }
 
