@@ -38,8 +38,22 @@ pub enum ServerMessage {
         layer: String,
         features: Vec<Value>,
     },
+    /// A viewport or layer change on the same socket: the features that entered the new viewport
+    /// (current) and the ids of those that left it. `seq` is the log position they are current as
+    /// of; it is not an event of its own.
+    View {
+        seq: i64,
+        layer: String,
+        upsert: Vec<Value>,
+        delete: Vec<String>,
+    },
+    /// Ends the answer to a subscribe: what the client holds is now exactly the live features of
+    /// that subscribe's viewport and layers, as of `seq`.
+    Synced {
+        seq: i64,
+    },
     Pong,
-    /// `since` was older than the kept log: snapshots follow.
+    /// `since` could not be resumed (too old, too far behind, or unknown): snapshots follow.
     Reset,
 }
 

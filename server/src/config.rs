@@ -30,6 +30,9 @@ pub struct Config {
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
     pub ws_queue: usize,
+    /// A live resume further behind than this many events gets a reset and snapshots instead
+    /// (`IOC_LIVE_RESUME_MAX`, default 10000).
+    pub live_resume_max: usize,
     /// Live video: pulls, probes and WebRTC (ICE) settings.
     pub video: VideoConfig,
 }
@@ -210,6 +213,7 @@ impl Config {
                 || flag("IOC_SIMULATE_VEHICLES")?,
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
+            live_resume_max: number("IOC_LIVE_RESUME_MAX", 10_000)?,
             video: VideoConfig::from_env()?,
         })
     }

@@ -28,6 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         LiveConfig {
             retention_days: config.live_retention_days,
             queue_capacity: config.ws_queue,
+            resume_max: config.live_resume_max,
             ..LiveConfig::default()
         },
     )

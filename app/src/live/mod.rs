@@ -7,6 +7,7 @@ use serde_json::Value;
 
 #[cfg(feature = "hydrate")]
 mod socket;
+pub mod state;
 
 /// What the badge shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,14 +9,20 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::state::{Change, View, ViewState};
 use super::{sort_incidents, LiveData, LiveState, Toast};
+use crate::live_types::{ClientMessage, Op, ServerMessage, LIVE_LAYERS};
 use crate::map;
 
 #[derive(Default)]
 struct Conn {
     ws: Option<web_sys::WebSocket>,
-    since: Option<i64>,
-    incidents: HashMap<String, Value>,
+    /// The live layers as the protocol keeps them (the same code the server's property test runs).
+    view: ViewState,
+    /// The socket opened before the map had a viewport: the opening messages wait for one.
+    opening: bool,
+    /// Every camera (from the OGC API at start), kept current by the live layer: the clustered
+    /// layer shows them all, the live layer only moves those in view.
     cameras: HashMap<String, Value>,
     cameras_loaded: bool,
     /// Camera changes not yet drawn: the clustered layer is redrawn at most every few seconds.
@@ -156,7 +162,12 @@ fn push_cameras(c: &Conn) {
 }
 
 fn push_incidents(c: &Conn, data: LiveData) {
-    let mut list: Vec<Value> = c.incidents.values().cloned().collect();
+    let mut list: Vec<Value> = c
+        .view
+        .layers
+        .get("incidents")
+        .map(|l| l.values().cloned().collect())
+        .unwrap_or_default();
     sort_incidents(&mut list);
     map::set_source_data(
         "incidents",
@@ -165,19 +176,40 @@ fn push_incidents(c: &Conn, data: LiveData) {
     data.incidents.set(list);
 }
 
+fn current_view() -> Option<View> {
+    Some(View {
+        bbox: map::bounds()?,
+        layers: LIVE_LAYERS.iter().map(|l| l.to_string()).collect(),
+    })
+}
+
+fn send(ws: &web_sys::WebSocket, msg: &ClientMessage) {
+    if let Ok(text) = serde_json::to_string(msg) {
+        let _ = ws.send_with_str(&text);
+    }
+}
+
+/// The socket opened, or the viewport changed: what `ViewState` says to send.
 fn subscribe_current() {
     CONN.with(|c| {
-        if let Some(conn) = c.borrow().as_ref() {
-            let c = conn.borrow();
-            if let (Some(ws), Some(bbox)) = (&c.ws, map::bounds()) {
-                if ws.ready_state() == web_sys::WebSocket::OPEN {
-                    let mut msg = json!({"type": "subscribe", "bbox": bbox, "layers": ["incidents", "cameras"]});
-                    if let Some(s) = c.since {
-                        msg["since"] = json!(s);
-                    }
-                    let _ = ws.send_with_str(&msg.to_string());
-                }
+        let Some(conn) = c.borrow().as_ref().cloned() else {
+            return;
+        };
+        let mut c = conn.borrow_mut();
+        let Some(ws) = c.ws.clone() else { return };
+        if ws.ready_state() != web_sys::WebSocket::OPEN {
+            return;
+        }
+        let Some(view) = current_view() else {
+            c.opening = true;
+            return;
+        };
+        if std::mem::take(&mut c.opening) {
+            for msg in c.view.on_open(view) {
+                send(&ws, &msg);
             }
+        } else if let Some(msg) = c.view.on_view(view) {
+            send(&ws, &msg);
         }
     });
 }
@@ -195,6 +227,7 @@ fn connect(conn: Rc<RefCell<Conn>>, data: LiveData) {
                 c.last_pong = now();
             }
             data.state.set(LiveState::Live);
+            conn.borrow_mut().opening = true;
             subscribe_current();
         })
     };
@@ -208,10 +241,10 @@ fn connect(conn: Rc<RefCell<Conn>>, data: LiveData) {
             else {
                 return;
             };
-            let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+            let Ok(msg) = serde_json::from_str::<ServerMessage>(&text) else {
                 return;
             };
-            apply(&conn, data, frame);
+            apply(&conn, data, &msg);
         })
     };
     let on_close = {
@@ -251,44 +284,30 @@ fn schedule_reconnect(conn: Rc<RefCell<Conn>>, data: LiveData) {
     }
 }
 
-fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, frame: Value) {
+fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, msg: &ServerMessage) {
     let mut c = conn.borrow_mut();
-    if let Some(seq) = frame["seq"].as_i64() {
-        c.since = Some(c.since.map_or(seq, |s| s.max(seq)));
+    if *msg == ServerMessage::Pong {
+        c.last_pong = now();
     }
-    let layer = frame["layer"].as_str().unwrap_or_default();
-    match frame["type"].as_str().unwrap_or_default() {
-        "pong" => c.last_pong = now(),
-        "reset" => c.since = None,
-        "snapshot" => {
-            let features = frame["features"].as_array().cloned().unwrap_or_default();
-            if layer == "incidents" {
-                c.incidents = features
-                    .into_iter()
-                    .filter_map(|f| Some((f["id"].as_str()?.to_string(), f)))
-                    .collect();
-                push_incidents(&c, data);
-            } else if layer == "cameras" {
-                for f in features {
-                    data.note_camera(&f);
-                    if let Some(id) = f["id"].as_str() {
-                        c.cameras.insert(id.to_string(), f);
-                    }
-                }
-                c.cameras_dirty = true;
-            }
-        }
-        "event" => {
-            let id = frame["feature"]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let upsert = frame["op"] == "upsert";
-            if layer == "incidents" {
-                if upsert {
-                    let p = &frame["feature"]["properties"];
-                    let fresh = !c.incidents.contains_key(&id);
-                    if fresh && p["severity"].as_i64().unwrap_or(0) >= 3 && p["status"] == "new" {
+    let mut incidents_changed = false;
+    for change in c.view.apply(msg) {
+        match change {
+            Change::Event {
+                layer,
+                id,
+                op,
+                fresh,
+            } if layer == "incidents" => {
+                incidents_changed = true;
+                let feature = c
+                    .view
+                    .layers
+                    .get("incidents")
+                    .and_then(|l| l.get(&id))
+                    .cloned();
+                if let (Op::Upsert, true, Some(f)) = (op, fresh, feature) {
+                    let p = &f["properties"];
+                    if p["severity"].as_i64().unwrap_or(0) >= 3 && p["status"] == "new" {
                         c.toast_seq += 1;
                         let toast = Toast {
                             id: c.toast_seq,
@@ -298,19 +317,46 @@ fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, frame: Value) {
                         };
                         data.toasts.update(|t| t.push(toast));
                     }
-                    c.incidents.insert(id, frame["feature"].clone());
-                } else {
-                    c.incidents.remove(&id);
                 }
-                push_incidents(&c, data);
-            } else if layer == "cameras" && upsert {
-                // cameras are all held; a delete only means "out of view"
-                data.note_camera(&frame["feature"]);
-                data.last_camera.set(Some(frame["feature"].clone()));
-                c.cameras.insert(id, frame["feature"].clone());
+            }
+            Change::Event {
+                layer,
+                id,
+                op: Op::Upsert,
+                ..
+            } if layer == "cameras" => {
+                // a camera that leaves the view stays on the clustered layer where it was last seen
+                if let Some(f) = c
+                    .view
+                    .layers
+                    .get("cameras")
+                    .and_then(|l| l.get(&id))
+                    .cloned()
+                {
+                    data.note_camera(&f);
+                    data.last_camera.set(Some(f.clone()));
+                    c.cameras.insert(id, f);
+                    c.cameras_dirty = true;
+                }
+            }
+            Change::Layer(layer) if layer == "incidents" => incidents_changed = true,
+            Change::Layer(layer) if layer == "cameras" => {
+                let held: Vec<(String, Value)> = c
+                    .view
+                    .layers
+                    .get("cameras")
+                    .map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default();
+                for (id, f) in held {
+                    data.note_camera(&f);
+                    c.cameras.insert(id, f);
+                }
                 c.cameras_dirty = true;
             }
+            _ => {}
         }
-        _ => {}
+    }
+    if incidents_changed {
+        push_incidents(&c, data);
     }
 }

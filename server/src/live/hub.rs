@@ -60,11 +60,21 @@ struct Client {
 
 /// What a subscribe answers with.
 #[derive(Debug, PartialEq)]
-pub enum Catchup {
-    /// Snapshots per layer (after a reset when `reset`).
-    Snapshots { reset: bool, frames: Vec<Arc<str>> },
-    /// The events the client missed, filtered to its viewport.
-    Events(Vec<Arc<str>>),
+pub enum Answer {
+    /// The frames to queue for the client, in order (the last is `synced`).
+    Frames(Vec<Arc<str>>),
+    /// A resume needs the persisted events with `after < seq <= upto` (older than memory keeps):
+    /// read them and subscribe again with them.
+    NeedsLog { after: i64, upto: i64 },
+}
+
+/// Bounds of a resume with `since`; past them the client gets `reset` and snapshots.
+#[derive(Clone, Copy, Debug)]
+pub struct ResumeLimits {
+    /// Missed events (by seq) a resume may read at all.
+    pub max_missed: usize,
+    /// Frames a resume may queue (the rest of the bounded queue is for live events).
+    pub max_frames: usize,
 }
 
 pub struct Hub {
@@ -171,50 +181,115 @@ impl Hub {
             .collect()
     }
 
-    /// A client (re)subscribes: new viewport and layers. With a `since` still in the log it gets the
-    /// events it missed; otherwise snapshots of each layer (after a reset if `since` was too old).
+    /// A client subscribes (`docs/live-protocol.md`). Whatever the case, the frames returned bring
+    /// what the client holds to exactly the live features of `bbox` (with the margin) and `layers`,
+    /// and end with `synced`:
+    ///
+    /// - a client already known on this socket (a pan, a layer change): a `view` frame per layer with
+    ///   what entered (current) and the ids of what left; `since` is not needed, the hub knows what
+    ///   it holds;
+    /// - a new socket without `since`: a snapshot per layer;
+    /// - a new socket with `since`, which stands for "I hold exactly this view as of `since`": the
+    ///   logged events after it, each with its own seq, as upserts inside the viewport and deletes
+    ///   outside. They come from memory, or from `older` (the persisted log, read by the caller when
+    ///   this answers [`Answer::NeedsLog`]). When `since` is unknown, older than the log, more than
+    ///   `limits.max_missed` events behind, or would replay more than `limits.max_frames` frames:
+    ///   `reset` and snapshots, without reading the missed events.
     pub fn subscribe(
         &mut self,
         client: ClientId,
         bbox: [f64; 4],
         layers: &[String],
         since: Option<i64>,
-    ) -> Catchup {
+        older: Option<&[LiveEvent]>,
+        limits: ResumeLimits,
+    ) -> Answer {
         let layers: HashSet<String> = layers.iter().cloned().collect();
+        if self.clients.contains_key(&client) {
+            let frames = self.view_change(client, bbox, layers);
+            return Answer::Frames(self.synced(frames));
+        }
+        let Some(since) = since else {
+            return Answer::Frames(self.snapshots(client, bbox, layers, false));
+        };
+        let missed = self.last_seq - since;
+        if since < 0 || missed < 0 || missed > limits.max_missed as i64 {
+            return Answer::Frames(self.snapshots(client, bbox, layers, true));
+        }
         let oldest_kept = self.log.front().map(|e| e.seq).unwrap_or(self.last_seq + 1);
-        let resumable = since.is_some_and(|s| s >= oldest_kept - 1 && s <= self.last_seq);
-        if resumable {
-            let since = since.unwrap_or_default();
-            let view = expand(bbox);
-            let mut held = self
-                .clients
-                .remove(&client)
-                .map(|c| c.held)
-                .unwrap_or_default();
-            let mut frames = Vec::new();
-            for ev in self
-                .log
-                .iter()
-                .filter(|e| e.seq > since && layers.contains(&e.layer))
-            {
-                let key = (ev.layer.clone(), ev.id.clone());
-                match (ev.op, ev.position) {
-                    (Op::Upsert, Some(p)) if inside(&view, p) => {
-                        held.insert(key);
-                        frames.push(ev.frame(Op::Upsert));
+        let from_older: &[LiveEvent] = if since + 1 >= oldest_kept {
+            &[]
+        } else {
+            match older {
+                None => {
+                    return Answer::NeedsLog {
+                        after: since,
+                        upto: oldest_kept - 1,
                     }
-                    // moved out or deleted: the client may hold it from before the drop
-                    _ => {
-                        held.remove(&key);
+                }
+                // the persisted log must run on from `since` to what memory keeps, with no gap
+                Some(rows)
+                    if rows.first().is_some_and(|e| e.seq == since + 1)
+                        && rows.last().is_some_and(|e| e.seq >= oldest_kept - 1)
+                        && rows.windows(2).all(|w| w[1].seq == w[0].seq + 1) =>
+                {
+                    rows
+                }
+                Some(_) => return Answer::Frames(self.snapshots(client, bbox, layers, true)),
+            }
+        };
+        let upto_older = from_older.last().map_or(since, |e| e.seq);
+        let missed_events = from_older
+            .iter()
+            .chain(self.log.iter().filter(|e| e.seq > upto_older));
+        let view = expand(bbox);
+        // a delete only for what the client may hold: anything at first, nothing after a delete
+        let mut gone: HashSet<Key> = HashSet::new();
+        let mut frames = Vec::new();
+        for ev in missed_events.filter(|e| layers.contains(&e.layer)) {
+            let key = (ev.layer.clone(), ev.id.clone());
+            match (ev.op, ev.position) {
+                (Op::Upsert, Some(p)) if inside(&view, p) => {
+                    gone.remove(&key);
+                    frames.push(ev.frame(Op::Upsert));
+                }
+                _ => {
+                    if gone.insert(key) {
                         frames.push(ev.frame(Op::Delete));
                     }
                 }
             }
-            self.clients.insert(client, Client { bbox, layers, held });
-            return Catchup::Events(frames);
+            if frames.len() > limits.max_frames {
+                return Answer::Frames(self.snapshots(client, bbox, layers, true));
+            }
         }
         let mut held = HashSet::new();
-        let mut frames = Vec::new();
+        for layer in &layers {
+            held.extend(self.in_view(layer, bbox).into_iter().map(|(k, _)| k));
+        }
+        self.clients.insert(client, Client { bbox, layers, held });
+        Answer::Frames(self.synced(frames))
+    }
+
+    fn synced(&self, mut frames: Vec<Arc<str>>) -> Vec<Arc<str>> {
+        let msg = ServerMessage::Synced { seq: self.last_seq };
+        frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
+        frames
+    }
+
+    /// A snapshot per layer (after a reset when `reset`), and the client holds them from now on.
+    fn snapshots(
+        &mut self,
+        client: ClientId,
+        bbox: [f64; 4],
+        layers: HashSet<String>,
+        reset: bool,
+    ) -> Vec<Arc<str>> {
+        let mut held = HashSet::new();
+        let mut frames: Vec<Arc<str>> = Vec::new();
+        if reset {
+            frames.push(r#"{"type":"reset"}"#.into());
+        }
         let mut names: Vec<&String> = layers.iter().collect();
         names.sort();
         for layer in names {
@@ -229,10 +304,59 @@ impl Hub {
             frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
         self.clients.insert(client, Client { bbox, layers, held });
-        Catchup::Snapshots {
-            reset: since.is_some(),
-            frames,
+        self.synced(frames)
+    }
+
+    /// A known client's new viewport or layers: per layer, what entered and what left. What it
+    /// holds is current (every change of a held feature was sent to it), so only that moves.
+    fn view_change(
+        &mut self,
+        client: ClientId,
+        bbox: [f64; 4],
+        layers: HashSet<String>,
+    ) -> Vec<Arc<str>> {
+        let old = self.clients.remove(&client).unwrap_or(Client {
+            bbox,
+            layers: HashSet::new(),
+            held: HashSet::new(),
+        });
+        let mut names: Vec<&String> = layers.union(&old.layers).collect();
+        names.sort();
+        let mut held = HashSet::new();
+        let mut frames = Vec::new();
+        for layer in names {
+            let now: Vec<(Key, Value)> = if layers.contains(layer) {
+                self.in_view(layer, bbox)
+            } else {
+                Vec::new()
+            };
+            let upsert: Vec<Value> = now
+                .iter()
+                .filter(|(k, _)| !old.held.contains(k))
+                .map(|(_, f)| f.clone())
+                .collect();
+            let now_keys: HashSet<Key> = now.into_iter().map(|(k, _)| k).collect();
+            let mut delete: Vec<String> = old
+                .held
+                .iter()
+                .filter(|k| &k.0 == layer && !now_keys.contains(*k))
+                .map(|k| k.1.clone())
+                .collect();
+            delete.sort();
+            held.extend(now_keys);
+            if upsert.is_empty() && delete.is_empty() {
+                continue;
+            }
+            let msg = ServerMessage::View {
+                seq: self.last_seq,
+                layer: layer.clone(),
+                upsert,
+                delete,
+            };
+            frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
+        self.clients.insert(client, Client { bbox, layers, held });
+        frames
     }
 
     pub fn disconnect(&mut self, client: ClientId) {
@@ -295,139 +419,9 @@ pub struct SeqGap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+#[path = "hub_tests.rs"]
+mod tests;
 
-    const VIEW_A: [f64; 4] = [106.690, 10.770, 106.700, 10.780];
-    const VIEW_B: [f64; 4] = [106.700, 10.780, 106.710, 10.790];
-
-    fn ev(seq: i64, id: &str, op: Op, p: Option<[f64; 2]>) -> LiveEvent {
-        LiveEvent {
-            seq,
-            layer: "incidents".into(),
-            op,
-            id: id.into(),
-            feature: json!({"id": id, "p": p}),
-            position: p,
-        }
-    }
-
-    fn layers() -> Vec<String> {
-        vec!["incidents".into()]
-    }
-
-    #[test]
-    fn events_reach_only_clients_that_see_them() {
-        let mut hub = Hub::new(0, 100);
-        hub.subscribe(1, VIEW_A, &layers(), None);
-        hub.subscribe(2, VIEW_B, &layers(), None);
-        let out = hub
-            .publish(ev(1, "inc-1", Op::Upsert, Some([106.695, 10.775])))
-            .expect("in order");
-        assert_eq!(out.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [1]);
-        assert!(out[0].1.contains("\"op\":\"upsert\""));
-        // it moves into B's view and out of A's: A gets a delete, B an upsert
-        let out = hub
-            .publish(ev(2, "inc-1", Op::Upsert, Some([106.705, 10.785])))
-            .expect("in order");
-        assert_eq!(out.len(), 2);
-        assert!(out[0].0 == 1 && out[0].1.contains("\"op\":\"delete\""));
-        assert!(out[1].0 == 2 && out[1].1.contains("\"op\":\"upsert\""));
-        // a client that never held it gets nothing for a delete
-        let out = hub
-            .publish(ev(3, "inc-1", Op::Delete, None))
-            .expect("in order");
-        assert_eq!(out.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [2]);
-    }
-
-    #[test]
-    fn seq_must_be_gap_free() {
-        let mut hub = Hub::new(10, 100);
-        assert_eq!(
-            hub.publish(ev(12, "x", Op::Delete, None)),
-            Err(SeqGap {
-                expected: 11,
-                got: 12
-            })
-        );
-        assert!(hub.publish(ev(11, "x", Op::Delete, None)).is_ok());
-    }
-
-    #[test]
-    fn a_subscribe_gets_snapshots_of_its_viewport_from_the_index() {
-        let mut hub = Hub::new(0, 100);
-        hub.load(
-            "incidents",
-            "inc-a",
-            json!({"id": "inc-a"}),
-            [106.695, 10.775],
-        );
-        hub.load(
-            "incidents",
-            "inc-b",
-            json!({"id": "inc-b"}),
-            [106.705, 10.785],
-        );
-        hub.load(
-            "cameras",
-            "cam-1",
-            json!({"id": "cam-1"}),
-            [106.696, 10.776],
-        );
-        let Catchup::Snapshots { reset, frames } =
-            hub.subscribe(7, VIEW_A, &["cameras".into(), "incidents".into()], None)
-        else {
-            panic!("snapshots expected")
-        };
-        assert!(!reset);
-        assert_eq!(frames.len(), 2);
-        assert!(frames[0].contains("\"layer\":\"cameras\"") && frames[0].contains("cam-1"));
-        assert!(frames[1].contains("inc-a") && !frames[1].contains("inc-b"));
-        assert_eq!(
-            hub.nearest("cameras", [106.7, 10.78], 3, |_| true),
-            [(json!({"id": "cam-1"}), [106.696, 10.776])]
-        );
-        assert!(hub
-            .nearest("cameras", [106.7, 10.78], 3, |f| f["id"] == "cam-2")
-            .is_empty());
-    }
-
-    #[test]
-    fn resume_replays_missed_events_or_resets_when_too_old() {
-        let mut hub = Hub::new(0, 3);
-        for seq in 1..=5 {
-            hub.publish(ev(
-                seq,
-                &format!("inc-{seq}"),
-                Op::Upsert,
-                Some([106.695, 10.775]),
-            ))
-            .expect("in order");
-        }
-        // the log keeps seq 3..=5: since 2 is resumable, since 1 is not
-        match hub.subscribe(1, VIEW_A, &layers(), Some(3)) {
-            Catchup::Events(frames) => {
-                assert_eq!(frames.len(), 2);
-                assert!(frames[0].contains("\"seq\":4") && frames[1].contains("\"seq\":5"));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(
-            matches!(hub.subscribe(2, VIEW_A, &layers(), Some(2)), Catchup::Events(f) if f.len() == 3)
-        );
-        assert!(matches!(
-            hub.subscribe(3, VIEW_A, &layers(), Some(1)),
-            Catchup::Snapshots { reset: true, .. }
-        ));
-        assert!(matches!(
-            hub.subscribe(4, VIEW_A, &layers(), Some(99)),
-            Catchup::Snapshots { reset: true, .. }
-        ));
-        // replay outside the viewport becomes deletes
-        match hub.subscribe(5, VIEW_B, &layers(), Some(4)) {
-            Catchup::Events(frames) => assert!(frames[0].contains("\"op\":\"delete\"")),
-            other => panic!("{other:?}"),
-        }
-    }
-}
+#[cfg(test)]
+#[path = "hub_props.rs"]
+mod props;

@@ -36,6 +36,10 @@ pub struct LiveConfig {
     pub memory_events: usize,
     /// Resolved and dismissed incidents leave the live layer this long after closing.
     pub closed_linger: Duration,
+    /// A resume with `since` more events behind than this gets `reset` and snapshots, without
+    /// reading what it missed (`IOC_LIVE_RESUME_MAX`): one socket cannot make the server read a
+    /// night's log, however many sockets ask.
+    pub resume_max: usize,
 }
 
 impl Default for LiveConfig {
@@ -45,6 +49,7 @@ impl Default for LiveConfig {
             queue_capacity: 1024,
             memory_events: 100_000,
             closed_linger: Duration::from_secs(600),
+            resume_max: 10_000,
         }
     }
 }
@@ -310,8 +315,10 @@ impl Live {
         lock(&self.clients).len()
     }
 
-    /// A client's subscribe, answered with snapshots or its missed events (from memory, or from
-    /// PostgreSQL when they are older than what memory keeps but still within retention).
+    /// A client's subscribe (rules in [`Hub::subscribe`]). The answer is queued while the hub is
+    /// locked, so no event published meanwhile can reach the client before it. A resume older than
+    /// memory keeps reads the missed events from PostgreSQL first — at most `resume_max` of them,
+    /// since the hub refuses (reset + snapshots) anything further behind before asking.
     pub async fn subscribe(
         &self,
         client: &ClientHandle,
@@ -319,82 +326,51 @@ impl Live {
         layers: &[String],
         since: Option<i64>,
     ) {
-        let catchup = lock(&self.hub).subscribe(client.id, bbox, layers, since);
-        let catchup = match (catchup, since) {
-            (hub::Catchup::Snapshots { reset: true, .. }, Some(s)) => {
-                match self.replay_from_db(client, bbox, layers, s).await {
-                    Some(c) => c,
-                    None => lock(&self.hub).subscribe(client.id, bbox, layers, since),
-                }
-            }
-            (c, _) => c,
+        let limits = hub::ResumeLimits {
+            max_missed: self.config.resume_max,
+            max_frames: self.config.queue_capacity / 2,
         };
-        // A backlog too big to replay through the bounded queue is answered like an old `since`.
-        let catchup = match catchup {
-            hub::Catchup::Events(frames) if frames.len() > self.config.queue_capacity / 2 => {
-                match lock(&self.hub).subscribe(client.id, bbox, layers, None) {
-                    hub::Catchup::Snapshots { frames, .. } => hub::Catchup::Snapshots {
-                        reset: true,
-                        frames,
-                    },
-                    other => other,
+        let mut older: Option<Vec<LiveEvent>> = None;
+        loop {
+            let needs = {
+                let mut hub = lock(&self.hub);
+                match hub.subscribe(client.id, bbox, layers, since, older.as_deref(), limits) {
+                    hub::Answer::Frames(frames) => {
+                        let mut outbox = lock(&client.outbox);
+                        for f in frames {
+                            outbox.push(f);
+                        }
+                        None
+                    }
+                    hub::Answer::NeedsLog { after, upto } => Some((after, upto)),
                 }
-            }
-            c => c,
-        };
-        let mut outbox = lock(&client.outbox);
-        match catchup {
-            hub::Catchup::Events(frames) => frames.into_iter().for_each(|f| {
-                outbox.push(f);
-            }),
-            hub::Catchup::Snapshots { reset, frames } => {
-                if reset {
-                    outbox.push(r#"{"type":"reset"}"#.into());
-                }
-                frames.into_iter().for_each(|f| {
-                    outbox.push(f);
-                });
-            }
+            };
+            // asked only once: given `older`, the hub answers with frames (a reset if they fall short)
+            let Some((after, upto)) = needs else { break };
+            older = Some(self.read_log(after, upto).await);
         }
-        drop(outbox);
         client.wake.notify_one();
     }
 
-    /// Resumes from the persisted log: when `since` is still there, a temporary hub replays it.
-    async fn replay_from_db(
-        &self,
-        client: &ClientHandle,
-        bbox: [f64; 4],
-        layers: &[String],
-        since: i64,
-    ) -> Option<hub::Catchup> {
-        let last = lock(&self.hub).last_seq();
-        if since > last {
-            return None;
-        }
-        let oldest: Option<i64> = sqlx::query_scalar("SELECT min(seq) FROM live_events")
-            .fetch_one(&self.pool)
-            .await
-            .ok()?;
-        if oldest.is_none_or(|o| since < o - 1) {
-            return None;
-        }
-        let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM live_events WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+    /// Persisted events with `after < seq <= upto` (empty when they cannot be read: the hub then
+    /// answers with a reset).
+    async fn read_log(&self, after: i64, upto: i64) -> Vec<LiveEvent> {
+        let rows: Result<Vec<EventRow>, _> = sqlx::query_as(
+            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM live_events
+              WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
         )
-        .bind(since)
-        .bind(last)
+        .bind(after)
+        .bind(upto)
+        .bind(self.config.resume_max as i64 + 1)
         .fetch_all(&self.pool)
-        .await
-        .ok()?;
-        let mut replay = Hub::new(since, usize::MAX);
-        for row in rows {
-            replay.remember(event_of(row));
+        .await;
+        match rows {
+            Ok(rows) => rows.into_iter().map(event_of).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the live log for a resume");
+                Vec::new()
+            }
         }
-        let caught = replay.subscribe(client.id, bbox, layers, Some(since));
-        // the real hub tracks the client from now on (held features were replayed as upserts)
-        lock(&self.hub).subscribe(client.id, bbox, layers, Some(last));
-        Some(caught)
     }
 
     /// The nearest live features of a layer to a point that `keep` accepts, with their positions.

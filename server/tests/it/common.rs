@@ -101,6 +101,7 @@ pub fn config(database_url: String) -> Config {
         simulate_vehicles: false,
         live_retention_days: 7,
         ws_queue: 1024,
+        live_resume_max: 10_000,
         video: server::config::VideoConfig {
             probe_every: None,
             ..Default::default()

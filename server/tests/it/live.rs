@@ -276,6 +276,8 @@ async fn events_are_filtered_to_the_viewport_in_seq_order() {
     assert_eq!(snap["type"], "snapshot");
     assert_eq!(snap["layer"], "incidents");
     assert_eq!(next(&mut far).await.expect("snapshot")["type"], "snapshot");
+    // every answer to a subscribe ends with `synced`
+    assert_eq!(next(&mut far).await.expect("synced")["type"], "synced");
     let mut ids = Vec::new();
     for _ in 0..5 {
         ids.push(
