@@ -254,7 +254,8 @@ async fn change(
     };
     sqlx::query(
         "UPDATE incidents SET status = $2, unit_id = coalesce($3, unit_id), updated_at = now(),
-                closed_at = CASE WHEN $2 IN ('resolved', 'dismissed') THEN now() END
+                closed_at = CASE WHEN $2 IN ('resolved', 'dismissed') THEN now() END,
+                on_live_layer = true
           WHERE id = $1",
     )
     .bind(&id)
@@ -371,17 +372,23 @@ async fn units(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
 /// Resolved and dismissed incidents leave the live layer `closed_linger` after closing: a delete
 /// event, once per incident.
 pub async fn expire_closed(live: &Live) -> Result<(), sqlx::Error> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT i.id FROM incidents i
-          WHERE i.closed_at IS NOT NULL AND i.closed_at <= now() - make_interval(secs => $1)
-            AND (SELECT e.op FROM live_events e WHERE e.layer = 'incidents' AND e.feature_id = i.id
-                  ORDER BY e.seq DESC LIMIT 1) = 'upsert'",
-    )
-    .bind(live.config.closed_linger.as_secs_f64())
-    .fetch_all(&live.pool)
-    .await?;
+    let ids: Vec<String> = sqlx::query_scalar(DUE_TO_LEAVE_SQL)
+        .bind(live.config.closed_linger.as_secs_f64())
+        .fetch_all(&live.pool)
+        .await?;
     for id in ids {
         let mut tx = live.pool.begin().await?;
+        // still closed and on the layer (a reopen in between keeps it there)
+        let leaving: Option<String> = sqlx::query_scalar(
+            "UPDATE incidents SET on_live_layer = false
+              WHERE id = $1 AND on_live_layer AND closed_at IS NOT NULL RETURNING id",
+        )
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if leaving.is_none() {
+            continue;
+        }
         let ev = live::record(
             &mut tx,
             "incidents",
@@ -396,3 +403,6 @@ pub async fn expire_closed(live: &Live) -> Result<(), sqlx::Error> {
     }
     Ok(())
 }
+
+/// The closed incidents whose time on the live layer is over (`sql/due_to_leave.sql`).
+pub const DUE_TO_LEAVE_SQL: &str = include_str!("sql/due_to_leave.sql");

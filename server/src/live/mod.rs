@@ -186,7 +186,6 @@ impl Live {
         }
         let features: Vec<(String, String, Value, f64, f64)> =
             sqlx::query_as(include_str!("sql/live_features.sql"))
-                .bind(config.closed_linger.as_secs_f64())
                 .fetch_all(&pool)
                 .await?;
         for (layer, id, feature, lon, lat) in features {
@@ -200,6 +199,7 @@ impl Live {
             next_client: AtomicU64::new(1),
             pool,
         });
+        tokio::spawn(recover(Arc::downgrade(&live)));
         tokio::spawn(housekeeping(Arc::downgrade(&live)));
         Ok(live)
     }
@@ -385,20 +385,29 @@ impl Live {
     }
 }
 
-/// Every 500 ms: pick up events committed elsewhere; every 10 s: closed incidents whose linger is
-/// over leave the live layer (a delete event); every minute: trim the log by age.
-async fn housekeeping(live: std::sync::Weak<Live>) {
+/// Every 500 ms: pick up events committed elsewhere or lost between commit and publish. A task of
+/// its own, so that no housekeeping can delay it.
+async fn recover(live: std::sync::Weak<Live>) {
     let mut tick = tokio::time::interval(Duration::from_millis(500));
-    let mut n = 0u64;
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let Some(live) = live.upgrade() else { return };
         live.poll().await;
+    }
+}
+
+/// Every 10 s: closed incidents whose linger is over leave the live layer (a delete event; the
+/// query reads only the closed incidents still on the layer); every minute: trim the log by age.
+async fn housekeeping(live: std::sync::Weak<Live>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut n = 0u64;
+    loop {
+        tick.tick().await;
+        let Some(live) = live.upgrade() else { return };
         n += 1;
-        if !n.is_multiple_of(20) {
-            continue;
-        }
-        if n.is_multiple_of(120) {
+        if n.is_multiple_of(6) {
             let _ =
                 sqlx::query("DELETE FROM live_events WHERE at < now() - make_interval(days => $1)")
                     .bind(live.config.retention_days)

@@ -1,7 +1,6 @@
 //! Incidents and the live protocol over a real socket: the incident API and its lifecycle, snapshots,
 //! viewport filtering with enter/leave, ordering, resume with `since`, slow-client eviction.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -12,28 +11,28 @@ use crate::common::{app, pool, request_as, sign_in, Who};
 use crate::ogc::assert_error;
 
 /// Near Nhà thờ Đức Bà, and a box around it; another box far south-west (Cầu Kho).
-const CATHEDRAL: [f64; 2] = [106.6990, 10.7798];
-const NEAR: [f64; 4] = [106.6970, 10.7780, 106.7010, 10.7815];
-const FAR: [f64; 4] = [106.6870, 10.7560, 106.6900, 10.7590];
+pub(crate) const CATHEDRAL: [f64; 2] = [106.6990, 10.7798];
+pub(crate) const NEAR: [f64; 4] = [106.6970, 10.7780, 106.7010, 10.7815];
+pub(crate) const FAR: [f64; 4] = [106.6870, 10.7560, 106.6900, 10.7590];
 
-async fn report(app: &axum::Router, at: [f64; 2], kind: &str) -> Value {
+pub(crate) async fn report(app: &axum::Router, at: [f64; 2], kind: &str) -> Value {
     let a = request_as(app, Who::Operator, "POST", "/api/incidents",
         Some(&json!({"kind": kind, "severity": 3, "description": "kiểm tra", "geometry": {"type": "Point", "coordinates": at}}))).await;
     assert_eq!(a.status, 201, "{}", a.text);
     a.json()
 }
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A live server on a loopback port, and a WebSocket client signed in as `who`.
-async fn serve() -> (axum::Router, std::net::SocketAddr) {
+pub(crate) async fn serve() -> (axum::Router, std::net::SocketAddr) {
     let app = app().await;
     let addr = crate::common::serve(app.clone()).await;
     (app, addr)
 }
 
-async fn connect(
+pub(crate) async fn connect(
     app: &axum::Router,
     addr: std::net::SocketAddr,
     who: Who,
@@ -50,14 +49,14 @@ async fn connect(
         .map(|(ws, _)| ws)
 }
 
-async fn send(ws: &mut Ws, v: Value) {
+pub(crate) async fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::Text(v.to_string().into()))
         .await
         .expect("send");
 }
 
 /// The next text frame as JSON (None after 3 s of silence).
-async fn next(ws: &mut Ws) -> Option<Value> {
+pub(crate) async fn next(ws: &mut Ws) -> Option<Value> {
     loop {
         match tokio::time::timeout(Duration::from_secs(3), ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
@@ -69,7 +68,7 @@ async fn next(ws: &mut Ws) -> Option<Value> {
 }
 
 /// The next event about feature `id`, skipping others.
-async fn event_for(ws: &mut Ws, id: &str) -> Option<Value> {
+pub(crate) async fn event_for(ws: &mut Ws, id: &str) -> Option<Value> {
     while let Some(f) = next(ws).await {
         if f["type"] == "event" && f["feature"]["id"] == id {
             return Some(f);
@@ -528,119 +527,4 @@ async fn closed_incidents_leave_the_live_layer_after_their_linger() {
         }
     }
     assert_eq!(left.expect("it leaves the live layer")["op"], "delete");
-}
-
-/// Applies frames to what a client holds (layer → id → feature) with the browser's rules — a snapshot
-/// replaces its layer, an event upserts or deletes one feature — until the server says the client is
-/// in sync, or 1.5 s of silence.
-async fn settle(
-    ws: &mut Ws,
-    held: &mut BTreeMap<String, BTreeMap<String, Value>>,
-    since: &mut i64,
-) {
-    loop {
-        let f = match tokio::time::timeout(Duration::from_millis(1500), ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => serde_json::from_str::<Value>(&t).expect("json"),
-            Ok(Some(Ok(_))) => continue,
-            _ => return,
-        };
-        let layer = f["layer"].as_str().unwrap_or_default().to_string();
-        *since = (*since).max(f["seq"].as_i64().unwrap_or(0));
-        match f["type"].as_str() {
-            Some("snapshot") => {
-                let features = f["features"].as_array().expect("features");
-                held.insert(
-                    layer,
-                    features
-                        .iter()
-                        .map(|x| (x["id"].as_str().expect("id").to_string(), x.clone()))
-                        .collect(),
-                );
-            }
-            Some("event") => {
-                let id = f["feature"]["id"].as_str().expect("id").to_string();
-                let l = held.entry(layer).or_default();
-                if f["op"] == "upsert" {
-                    l.insert(id, f["feature"].clone());
-                } else {
-                    l.remove(&id);
-                }
-            }
-            Some("view") => {
-                let l = held.entry(layer).or_default();
-                for id in f["delete"].as_array().expect("delete") {
-                    l.remove(id.as_str().expect("id"));
-                }
-                for x in f["upsert"].as_array().expect("upsert") {
-                    l.insert(x["id"].as_str().expect("id").to_string(), x.clone());
-                }
-            }
-            Some("synced") => return,
-            _ => {}
-        }
-    }
-}
-
-/// Panning to a place whose incident changed while it was outside the viewport shows it, current;
-/// what is left behind is dropped. (Today the pan's `since` replays only logged events.)
-#[tokio::test]
-async fn a_pan_shows_what_is_already_in_the_new_viewport() {
-    let (app, addr) = serve().await;
-    // a spot by the cathedral and its cameras, and a box around it
-    let spot = [106.6985, 10.7790];
-    let here = [106.6975, 10.7785, 106.7005, 10.7810];
-    let id = report(&app, spot, "crowd").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    // it changes before the operator opens the map, looking elsewhere
-    let ack = request_as(
-        &app,
-        Who::Operator,
-        "POST",
-        &format!("/api/incidents/{id}/transitions"),
-        Some(&json!({"to": "acknowledged"})),
-    )
-    .await;
-    assert_eq!(ack.status, 200);
-    let mut ws = connect(&app, addr, Who::Operator).await.expect("connect");
-    let (mut held, mut since) = (BTreeMap::new(), 0);
-    send(
-        &mut ws,
-        json!({"type": "subscribe", "bbox": FAR, "layers": ["incidents", "cameras"]}),
-    )
-    .await;
-    settle(&mut ws, &mut held, &mut since).await;
-    assert!(!held["incidents"].contains_key(&id));
-    // the operator pans there, as the browser does (with the last seq it has seen)
-    send(&mut ws, json!({"type": "subscribe", "bbox": here, "layers": ["incidents", "cameras"], "since": since})).await;
-    settle(&mut ws, &mut held, &mut since).await;
-    let shown = held["incidents"]
-        .get(&id)
-        .expect("the incident is shown after the pan");
-    assert_eq!(shown["properties"]["status"], "acknowledged");
-    // the cameras of the new viewport are held too, and nothing of the old one is left
-    let cams_here: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM cameras WHERE ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))",
-    )
-    .bind(here[0])
-    .bind(here[1])
-    .bind(here[2])
-    .bind(here[3])
-    .fetch_one(&pool().await)
-    .await
-    .expect("count");
-    assert!(cams_here > 0, "the test spot has cameras");
-    let inside = |f: &Value| {
-        let c = &f["geometry"]["coordinates"];
-        let (x, y) = (c[0].as_f64().expect("lon"), c[1].as_f64().expect("lat"));
-        // the hub's margin is 10 % of the box on each side
-        let (mx, my) = ((here[2] - here[0]) * 0.1, (here[3] - here[1]) * 0.1);
-        x >= here[0] - mx && x <= here[2] + mx && y >= here[1] - my && y <= here[3] + my
-    };
-    assert!(held["cameras"].len() as i64 >= cams_here);
-    assert!(
-        held.values().flat_map(|l| l.values()).all(inside),
-        "only the new viewport is held"
-    );
 }

@@ -11,6 +11,7 @@ mod data;
 mod gdal;
 mod health;
 mod live;
+mod live_view;
 mod ogc;
 mod pages;
 mod planner;

@@ -1,8 +1,8 @@
--- The live features at start-up: incidents still on the live layer (open, or closed less than $1
--- seconds ago) and every camera.
-SELECT 'incidents', id, feature, ST_X(geom), ST_Y(geom)
-  FROM incident_features
- WHERE closed_at IS NULL OR closed_at > now() - make_interval(secs => $1)
+-- The live features at start-up: incidents still on the live layer (open, or closed and not yet
+-- expired by housekeeping, which sends their delete) and every camera.
+SELECT 'incidents', f.id, f.feature, ST_X(f.geom), ST_Y(f.geom)
+  FROM incident_features f JOIN incidents i ON i.id = f.id
+ WHERE i.on_live_layer
 UNION ALL
 SELECT 'cameras', id, feature, ST_X(geom), ST_Y(geom)
   FROM camera_features
