@@ -1,6 +1,8 @@
 //! A short memory (30 s) of valid sessions, so a burst of requests — thousands of operators'
 //! live maps reconnecting at once after a restart — does not queue one database lookup each.
-//! Signing out, and any change an admin makes to a user, forgets the entries at once.
+//! Signing out, and any change an admin makes to a user, forgets the entries at once (through
+//! `revoke::end`, after the change has committed), and rights read before such an ending are never
+//! remembered: `put` takes the ending generation read before the lookup.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -34,8 +36,14 @@ pub fn get(digest: &[u8]) -> Option<SessionUser> {
     }
 }
 
-pub fn put(digest: Vec<u8>, user: SessionUser) {
+/// Remembers a session's user, unless an ending was recorded since `generation` (read before the
+/// lookup): the lookup may have read rights that are gone. Checked under the cache's lock, and
+/// endings are recorded before they forget, so no stale entry can survive either order.
+pub fn put(digest: Vec<u8>, user: SessionUser, generation: u64) {
     let mut e = entries();
+    if super::revoke::generation() != generation {
+        return;
+    }
     if e.len() >= MAX_ENTRIES {
         e.clear();
     }
@@ -64,9 +72,28 @@ mod tests {
             display_name: String::new(),
             role: Role::Operator,
         };
-        put(b"cache-test-token".to_vec(), u.clone());
+        put(
+            b"cache-test-token".to_vec(),
+            u.clone(),
+            super::super::revoke::generation(),
+        );
         assert_eq!(get(b"cache-test-token"), Some(u));
         forget_user(424242);
         assert_eq!(get(b"cache-test-token"), None);
+    }
+
+    #[test]
+    fn rights_read_before_an_ending_are_not_remembered() {
+        let u = SessionUser {
+            id: 424243,
+            username: "cache-race".into(),
+            display_name: String::new(),
+            role: Role::Operator,
+        };
+        // a lookup starts, the user is demoted and forgotten, then the lookup's answer arrives
+        let before = super::super::revoke::generation();
+        super::super::revoke::tests_record_user(424243);
+        put(b"cache-race-token".to_vec(), u, before);
+        assert_eq!(get(b"cache-race-token"), None);
     }
 }

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod password;
 pub mod policy;
+pub mod revoke;
 pub mod session;
 pub mod store;
 pub mod tokens;
@@ -14,7 +15,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use sqlx::PgPool;
 
@@ -37,13 +38,27 @@ pub enum Via {
 pub struct Principal {
     pub user: Option<SessionUser>,
     pub via: Via,
+    /// The session or token it came with (None for the anonymous public).
+    pub credential: Option<revoke::Credential>,
+    /// The ending generation read before the rights were looked up (see `revoke`).
+    pub checked_at: u64,
 }
 
 impl Principal {
     pub const ANONYMOUS: Principal = Principal {
         user: None,
         via: Via::Anonymous,
+        credential: None,
+        checked_at: 0,
     };
+
+    /// Who would hold what this request opens (a socket, a video session).
+    pub fn holder(&self) -> Option<revoke::Holder> {
+        Some(revoke::Holder {
+            user_id: self.user.as_ref()?.id,
+            credential: self.credential.clone()?,
+        })
+    }
 }
 
 pub fn router() -> Router<AppState> {
@@ -82,43 +97,51 @@ pub fn client_address(req_extensions: &axum::http::Extensions) -> String {
         .unwrap_or_else(|| "local".to_string())
 }
 
-async fn resolve(pool: &PgPool, headers: &HeaderMap) -> Principal {
-    let found = if let Some(token) = bearer(headers) {
-        store::user_by_api_token(pool, token)
-            .await
-            .map(|u| (u, Via::Token))
+/// The requester; Err when their session or token could not be looked up (the database is down):
+/// that is a 503, never a silent "anonymous".
+async fn resolve(pool: &PgPool, headers: &HeaderMap) -> Result<Principal, sqlx::Error> {
+    let checked_at = revoke::generation();
+    let (user, via, credential) = if let Some(token) = bearer(headers) {
+        match store::user_by_api_token(pool, token).await? {
+            Some((u, id)) => (u.session_user(), Via::Token, revoke::Credential::Token(id)),
+            None => return Ok(Principal::ANONYMOUS),
+        }
     } else if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let digest = store::digest(token);
-        if let Some(user) = cache::get(&digest) {
-            return Principal {
-                user: Some(user),
-                via: Via::Session,
-            };
-        }
-        let found = store::user_by_session(pool, token).await;
-        if let Ok(Some(u)) = &found {
-            cache::put(digest, u.session_user());
-        }
-        found.map(|u| (u, Via::Session))
+        let user = match cache::get(&digest) {
+            Some(user) => user,
+            None => match store::user_by_session(pool, token).await? {
+                Some(u) => {
+                    cache::put(digest.clone(), u.session_user(), checked_at);
+                    u.session_user()
+                }
+                None => return Ok(Principal::ANONYMOUS),
+            },
+        };
+        (user, Via::Session, revoke::Credential::Session(digest))
     } else {
-        return Principal::ANONYMOUS;
+        return Ok(Principal::ANONYMOUS);
     };
-    match found {
-        Ok((Some(user), via)) => Principal {
-            user: Some(user.session_user()),
-            via,
-        },
-        Ok((None, _)) => Principal::ANONYMOUS,
-        Err(e) => {
-            tracing::error!(error = %e, "could not look up the session or token");
-            Principal::ANONYMOUS
-        }
-    }
+    Ok(Principal {
+        user: Some(user),
+        via,
+        credential: Some(credential),
+        checked_at,
+    })
 }
 
 /// Middleware: finds the requester from the session cookie or the Bearer token.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let principal = resolve(&state.pool, req.headers()).await;
+    let principal = match resolve(&state.pool, req.headers()).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "could not look up the session or token");
+            return crate::error::ApiError::unavailable(
+                "the database is unavailable; try again shortly",
+            )
+            .into_response();
+        }
+    };
     if let Some(user) = &principal.user {
         // the Leptos pages read the user from here while rendering
         req.extensions_mut().insert(user.clone());

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use app::model::SessionUser;
 
-use super::{cookie, password, store, Principal, Via, SESSION_COOKIE};
+use super::{cookie, password, revoke, store, Principal, Via, SESSION_COOKIE};
 use crate::error::{ApiError, ApiJson};
 use crate::AppState;
 use app::api::encode as encode_component;
@@ -142,6 +142,8 @@ async fn end_session(
 ) -> Result<[(header::HeaderName, HeaderValue); 1], ApiError> {
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         store::delete_session(&state.pool, token).await?;
+        let ended = revoke::Ended::Credential(revoke::Credential::Session(store::digest(token)));
+        revoke::end(state, ended, "signed out").await;
     }
     Ok([(header::SET_COOKIE, session_cookie(state, "", 0))])
 }
@@ -171,7 +173,8 @@ struct PasswordChange {
     new_password: String,
 }
 
-/// Changes the signed-in user's password; their other sessions end.
+/// Changes the signed-in user's password; their other sessions and their API tokens end, and so do
+/// their open sockets and video sessions.
 async fn change_password(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -204,8 +207,15 @@ async fn change_password(
         .bind(keep)
         .execute(&mut *tx)
         .await?;
+    store::revoke_tokens_of(&mut tx, me.id).await?;
     tx.commit().await?;
-    super::cache::forget_user(me.id);
+    // every socket and video of the user ends (this page's reconnect with its still-valid session)
+    revoke::end(
+        &state,
+        revoke::Ended::User(me.id),
+        "the password was changed",
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

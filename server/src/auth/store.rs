@@ -75,15 +75,26 @@ pub async fn user_by_session(pool: &PgPool, token: &str) -> Result<Option<UserRo
     .await
 }
 
-pub async fn user_by_api_token(pool: &PgPool, token: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+/// The user of a valid API token, and the token's id (what revoking it ends).
+pub async fn user_by_api_token(
+    pool: &PgPool,
+    token: &str,
+) -> Result<Option<(UserRow, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct TokenUser {
+        #[sqlx(flatten)]
+        user: UserRow,
+        token_id: i64,
+    }
+    let row: Option<TokenUser> = sqlx::query_as(&format!(
         "WITH t AS (UPDATE api_tokens SET last_used_at = now()
-                     WHERE token_hash = $1 AND revoked_at IS NULL RETURNING user_id)
-         SELECT {USER_COLUMNS} FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled"
+                     WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, user_id)
+         SELECT {USER_COLUMNS}, t.id AS token_id FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled"
     ))
     .bind(digest(token))
     .fetch_optional(pool)
-    .await
+    .await?;
+    Ok(row.map(|r| (r.user, r.token_id)))
 }
 
 /// Starts a session and returns its cookie token.
@@ -106,8 +117,8 @@ pub async fn create_session(
     Ok(token)
 }
 
+/// Deletes a session (the caller then ends what it opened: `revoke::end`, after this commits).
 pub async fn delete_session(pool: &PgPool, token: &str) -> Result<(), sqlx::Error> {
-    super::cache::forget(&digest(token));
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < now()")
         .bind(digest(token))
         .execute(pool)
@@ -144,6 +155,20 @@ pub async fn record_failure(
         .bind(address)
         .execute(pool)
         .await?;
+    Ok(())
+}
+
+/// Revokes every API token of a user (their password changed): in the caller's transaction.
+pub async fn revoke_tokens_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

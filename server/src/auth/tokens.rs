@@ -127,6 +127,8 @@ async fn revoke(
             .bind(id)
             .execute(&state.pool)
             .await?;
+            let ended = super::revoke::Ended::Credential(super::revoke::Credential::Token(id));
+            super::revoke::end(&state, ended, "the API token was revoked").await;
             Ok(StatusCode::NO_CONTENT)
         }
     }

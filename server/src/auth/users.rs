@@ -119,7 +119,8 @@ struct UserPatch {
     password: Option<String>,
 }
 
-/// Changes a user; disabling one or resetting its password ends its sessions. An admin cannot
+/// Changes a user; disabling one or resetting its password ends its sessions (and a reset its API
+/// tokens); either, or a new role, ends its open sockets and video sessions at once. An admin cannot
 /// disable or demote themself (there must stay someone to manage users).
 async fn update(
     State(state): State<AppState>,
@@ -154,7 +155,13 @@ async fn update(
         None => None,
     };
     let mut tx = state.pool.begin().await?;
-    let user: Option<Value> = sqlx::query_scalar(&format!(
+    let old_role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let old_role = old_role.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    let user: Value = sqlx::query_scalar(&format!(
         "UPDATE users SET role = coalesce($2, role), display_name = coalesce($3, display_name),
                 disabled = coalesce($4, disabled), password_hash = coalesce($5, password_hash),
                 password_changed_at = CASE WHEN $5 IS NULL THEN password_changed_at ELSE now() END
@@ -165,16 +172,32 @@ async fn update(
     .bind(body.display_name.as_deref().map(str::trim))
     .bind(body.disabled)
     .bind(hash.as_deref())
-    .fetch_optional(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let user = user.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
-    super::cache::forget_user(id);
+    let role_changed = role.is_some_and(|r| r.as_str() != old_role);
     if body.disabled == Some(true) || hash.is_some() {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
+    if hash.is_some() {
+        super::store::revoke_tokens_of(&mut tx, id).await?;
+    }
     tx.commit().await?;
+    // only now, after the commit: nothing can read the old rights back into the cache
+    let reason = if body.disabled == Some(true) {
+        Some("the user was disabled")
+    } else if hash.is_some() {
+        Some("the password was reset")
+    } else if role_changed {
+        Some("the role was changed")
+    } else {
+        None
+    };
+    match reason {
+        Some(r) => super::revoke::end(&state, super::revoke::Ended::User(id), r).await,
+        None => super::cache::forget_user(id),
+    }
     Ok(Json(user))
 }

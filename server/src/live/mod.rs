@@ -21,6 +21,7 @@ use serde_json::Value;
 use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::Notify;
 
+use crate::auth::revoke::Holder;
 use app::live_types::Op;
 use hub::{ClientId, Hub, LiveEvent};
 use outbox::Outbox;
@@ -57,6 +58,8 @@ impl Default for LiveConfig {
 /// A connected client: its queue and the signal that wakes its writer.
 pub struct ClientHandle {
     pub id: ClientId,
+    /// Who opened it and with what (its rights can end it: `auth::revoke`).
+    pub holder: Option<Holder>,
     pub outbox: Mutex<Outbox>,
     pub wake: Notify,
 }
@@ -290,15 +293,30 @@ impl Live {
         }
     }
 
-    pub fn connect(&self) -> Arc<ClientHandle> {
+    pub fn connect(&self, holder: Option<Holder>) -> Arc<ClientHandle> {
         let id = self.next_client.fetch_add(1, Ordering::Relaxed);
         let handle = Arc::new(ClientHandle {
             id,
+            holder,
             outbox: Mutex::new(Outbox::new(self.config.queue_capacity)),
             wake: Notify::new(),
         });
         lock(&self.clients).insert(id, handle.clone());
         handle
+    }
+
+    /// Closes the sockets whose holder `covers` accepts (code 1008, `reason`); how many.
+    pub fn end_holders(&self, covers: impl Fn(&Holder) -> bool, reason: &str) -> usize {
+        let ended: Vec<Arc<ClientHandle>> = lock(&self.clients)
+            .values()
+            .filter(|c| c.holder.as_ref().is_some_and(&covers))
+            .cloned()
+            .collect();
+        for c in &ended {
+            lock(&c.outbox).end(reason);
+            c.wake.notify_one();
+        }
+        ended.len()
     }
 
     pub fn disconnect(&self, id: ClientId) {

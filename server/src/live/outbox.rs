@@ -44,6 +44,12 @@ impl Outbox {
         self.frames.drain(..n).collect()
     }
 
+    /// Closes at once: what is queued is dropped (the reader's rights ended, nothing more may reach it).
+    pub fn end(&mut self, reason: impl Into<String>) {
+        self.frames.clear();
+        self.closed = Some(reason.into());
+    }
+
     pub fn close(&mut self, reason: impl Into<String>) {
         self.closed.get_or_insert(reason.into());
     }

@@ -7,24 +7,29 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use futures_util::{SinkExt, StreamExt};
 
 use app::live_types::{ClientMessage, LIVE_LAYERS};
 
 use super::{ClientHandle, Live};
+use crate::auth::{revoke, Principal};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))
 }
 
-async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ws: WebSocketUpgrade,
+) -> Response {
     // small buffers: thousands of clients each hold one (tungstenite's default read buffer is 128 KiB)
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| session(state.live.clone(), socket))
+        .on_upgrade(move |socket| session(state.live.clone(), principal, socket))
 }
 
 /// Why a client's message is refused: the socket closes with code 1008 and this reason.
@@ -48,8 +53,18 @@ fn check(msg: &ClientMessage) -> Result<(), String> {
     Ok(())
 }
 
-async fn session(live: Arc<Live>, socket: WebSocket) {
-    let client = live.connect();
+async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
+    let holder = principal.holder();
+    let client = live.connect(holder.clone());
+    // rights taken away between the upgrade's check and now: end at once
+    if holder.is_some_and(|h| revoke::revoked_since(&h, principal.checked_at)) {
+        client
+            .outbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .end("your rights have changed: sign in again");
+        client.wake.notify_one();
+    }
     let (mut tx, mut rx) = socket.split();
     let writer_client = client.clone();
     let mut writer = tokio::spawn(async move { write_loop(&writer_client, &mut tx).await });

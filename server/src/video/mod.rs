@@ -197,6 +197,23 @@ impl Video {
         let _ = closing.await;
     }
 
+    /// Ends the sessions whose holder `covers` accepts (their rights ended); how many.
+    pub async fn end_holders(
+        &self,
+        covers: impl Fn(&crate::auth::revoke::Holder) -> bool,
+        reason: &str,
+    ) -> usize {
+        let ids: Vec<String> = lock(&self.sessions)
+            .values()
+            .filter(|s| s.holder.as_ref().is_some_and(&covers))
+            .map(|s| s.id.clone())
+            .collect();
+        for id in &ids {
+            self.end_session(id, reason).await;
+        }
+        ids.len()
+    }
+
     /// Ends every session of a camera and its pull at once (the camera was removed or re-pointed).
     /// The pull is forgotten first, so a viewer arriving meanwhile starts a new one (with the new
     /// URL) instead of joining the old.

@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, Notify};
 use super::peer::{Peer, PeerError};
 use super::source::Frame;
 use super::Video;
+use crate::auth::revoke::{self, Holder};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::AppState;
@@ -39,6 +40,8 @@ pub struct Session {
     pub id: String,
     pub camera: String,
     pub user_id: i64,
+    /// Who opened it and with what (its rights can end it: `auth::revoke`).
+    pub holder: Option<Holder>,
     /// The epoch of the camera's pull this viewer joined (see `lifecycle`).
     pub epoch: u64,
     pub peer: Arc<Peer>,
@@ -63,7 +66,7 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let user = principal.user.ok_or_else(ApiError::unauthorized)?;
+    let user = principal.user.clone().ok_or_else(ApiError::unauthorized)?;
     let video = state.video.clone();
     let cap = video.config.sessions_per_user;
     if video.sessions_of(user.id) >= cap {
@@ -105,11 +108,12 @@ async fn create(
     // nobody connects to).
     let remote = peer_addr.map(|Extension(ConnectInfo(a))| a.ip().to_string());
     let setup = tokio::spawn({
-        let (pool, offer, camera, user) = (
+        let (pool, offer, camera, user, principal) = (
             state.pool.clone(),
             offer.to_string(),
             camera.clone(),
             user.clone(),
+            principal.clone(),
         );
         async move {
             let (peer, answer) = video
@@ -117,7 +121,12 @@ async fn create(
                 .answer(&offer)
                 .await
                 .map_err(|e| refusal(&video, e))?;
-            let id = start_session(pool, video, peer, camera, user, remote).await?;
+            let who = Viewer {
+                user,
+                holder: principal.holder(),
+                checked_at: principal.checked_at,
+            };
+            let id = start_session(pool, video, peer, camera, who, remote).await?;
             Ok::<_, ApiError>((id, answer))
         }
     });
@@ -155,15 +164,24 @@ fn refusal(video: &Video, e: PeerError) -> ApiError {
     }
 }
 
+/// Who asks for a session, and when their rights were checked.
+struct Viewer {
+    user: app::model::SessionUser,
+    holder: Option<Holder>,
+    checked_at: u64,
+}
+
 /// Registers the session (audit row first), joins the camera's pull and starts forwarding; the id.
+/// Rights taken away while it was being set up end it before it is answered.
 async fn start_session(
     pool: sqlx::PgPool,
     video: Arc<Video>,
     peer: Arc<Peer>,
     camera: String,
-    user: app::model::SessionUser,
+    who: Viewer,
     remote: Option<String>,
 ) -> Result<String, ApiError> {
+    let user = who.user;
     let id = crate::auth::store::new_secret();
     if let Err(e) = super::audit::started(&pool, &id, &camera, &user, remote).await {
         peer.close().await;
@@ -181,13 +199,23 @@ async fn start_session(
         id: id.clone(),
         camera,
         user_id: user.id,
+        holder: who.holder.clone(),
         epoch,
         peer,
         ended: Notify::new(),
     });
     video.add_session(session.clone());
     video.counters.whep_sessions.fetch_add(1, Ordering::Relaxed);
-    tokio::spawn(forward(video, session, pull));
+    tokio::spawn(forward(video.clone(), session, pull));
+    if who
+        .holder
+        .is_some_and(|h| revoke::revoked_since(&h, who.checked_at))
+    {
+        video.end_session(&id, "the viewer's rights ended").await;
+        return Err(ApiError::forbidden(
+            "your rights have changed: sign in again",
+        ));
+    }
     Ok(id)
 }
 

@@ -16,5 +16,6 @@ mod ogc;
 mod pages;
 mod planner;
 mod restart;
+mod rights;
 mod search;
 mod video;

@@ -18,7 +18,7 @@ use crate::common::{self, send, sign_in, Who};
 
 const CATHEDRAL: &str = "cam-0001";
 
-async fn video_app() -> (Router, PgPool) {
+pub(crate) async fn video_app() -> (Router, PgPool) {
     let (app, pool, _) = video_app_with_live().await;
     (app, pool)
 }
@@ -36,7 +36,7 @@ async fn video_app_with_live() -> (Router, PgPool, Arc<server::live::Live>) {
     (app, pool, live)
 }
 
-async fn camsim(ids: &[&str], mode: camsim::Mode) -> camsim::Handle {
+pub(crate) async fn camsim(ids: &[&str], mode: camsim::Mode) -> camsim::Handle {
     camsim::start(camsim::Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         cameras: ids
@@ -53,7 +53,7 @@ async fn camsim(ids: &[&str], mode: camsim::Mode) -> camsim::Handle {
     .expect("camsim starts (ffmpeg and fonts-dejavu-core are installed by make test)")
 }
 
-async fn point_camera(pool: &PgPool, id: &str, url: &str) {
+pub(crate) async fn point_camera(pool: &PgPool, id: &str, url: &str) {
     sqlx::query("UPDATE cameras SET stream_url = $2 WHERE id = $1")
         .bind(id)
         .bind(url)
@@ -73,7 +73,7 @@ async fn whep(app: &Router, cookie: Option<&str>, camera: &str, sdp: &str) -> co
 }
 
 /// A viewer connected over WHEP; its session URL.
-async fn watch(app: &Router, cookie: &str, camera: &str) -> (WhepClient, String) {
+pub(crate) async fn watch(app: &Router, cookie: &str, camera: &str) -> (WhepClient, String) {
     let (client, offer) = WhepClient::offer([127, 0, 0, 1].into())
         .await
         .expect("client offer");
@@ -88,8 +88,8 @@ async fn watch(app: &Router, cookie: &str, camera: &str) -> (WhepClient, String)
 }
 
 #[derive(Default, Debug)]
-struct Seen {
-    units: usize,
+pub(crate) struct Seen {
+    pub(crate) units: usize,
     keyframes: usize,
     packets: usize,
     largest_packet: usize,
@@ -98,7 +98,7 @@ struct Seen {
 }
 
 /// Receives until `units` complete access units (with at least one keyframe) or the deadline.
-async fn receive(client: &mut WhepClient, units: usize, within: Duration) -> Seen {
+pub(crate) async fn receive(client: &mut WhepClient, units: usize, within: Duration) -> Seen {
     let mut seen = Seen::default();
     let deadline = Instant::now() + within;
     while (seen.units < units || seen.keyframes == 0) && Instant::now() < deadline {
@@ -118,11 +118,11 @@ async fn receive(client: &mut WhepClient, units: usize, within: Duration) -> See
     seen
 }
 
-async fn metrics(app: &Router) -> String {
+pub(crate) async fn metrics(app: &Router) -> String {
     common::get_as(app, Who::Admin, "/metrics").await.text
 }
 
-fn metric(text: &str, line_start: &str) -> Option<f64> {
+pub(crate) fn metric(text: &str, line_start: &str) -> Option<f64> {
     text.lines()
         .find(|l| l.starts_with(line_start))
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())

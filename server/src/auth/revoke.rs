@@ -1,0 +1,141 @@
+//! Rights that end at once. A `/ws` socket and a video session are checked when they open; after
+//! that, only this module ends them: signing out ends that session's, revoking a token ends what it
+//! opened, and disabling a user, changing their role or their password ends all of the user's.
+//!
+//! Every ending is numbered (a generation). A request reads the generation before it looks up its
+//! rights; whatever it opens afterwards is checked against the endings recorded since
+//! ([`revoked_since`]), so a socket or a video session set up while its rights were being taken
+//! away cannot slip through. The session cache uses the same number to refuse to remember rights
+//! read before an ending (see `cache::put`).
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, OnceLock};
+
+use crate::AppState;
+
+/// What a request was authenticated with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A session: the digest of its cookie token.
+    Session(Vec<u8>),
+    /// A personal API token: its id.
+    Token(i64),
+}
+
+/// Who holds an open socket or video session, and with what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    pub user_id: i64,
+    pub credential: Credential,
+}
+
+/// What an ending covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Everything of this user (disabled, role changed, password changed or reset).
+    User(i64),
+    /// What was opened with this session or token (signed out, token revoked).
+    Credential(Credential),
+}
+
+impl Ended {
+    pub fn covers(&self, h: &Holder) -> bool {
+        match self {
+            Ended::User(id) => h.user_id == *id,
+            Ended::Credential(c) => h.credential == *c,
+        }
+    }
+}
+
+/// Endings kept to check what opens meanwhile; a request older than all of them is refused.
+const RECENT: usize = 4096;
+
+struct Recent {
+    generation: u64,
+    endings: VecDeque<(u64, Ended)>,
+}
+
+fn recent() -> std::sync::MutexGuard<'static, Recent> {
+    static RECENT_ENDINGS: OnceLock<Mutex<Recent>> = OnceLock::new();
+    RECENT_ENDINGS
+        .get_or_init(|| {
+            Mutex::new(Recent {
+                generation: 0,
+                endings: VecDeque::new(),
+            })
+        })
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+/// The number of the last ending: read it before looking up rights.
+pub fn generation() -> u64 {
+    recent().generation
+}
+
+fn record(ended: Ended) {
+    let mut r = recent();
+    r.generation += 1;
+    let g = r.generation;
+    r.endings.push_back((g, ended));
+    while r.endings.len() > RECENT {
+        r.endings.pop_front();
+    }
+}
+
+/// Whether an ending recorded after generation `since` covers `holder`.
+pub fn revoked_since(holder: &Holder, since: u64) -> bool {
+    let r = recent();
+    if since >= r.generation {
+        return false;
+    }
+    match r.endings.front() {
+        // older than every ending kept: cannot tell, so no
+        Some((oldest, _)) if *oldest > since + 1 => true,
+        _ => r
+            .endings
+            .iter()
+            .any(|(g, e)| *g > since && e.covers(holder)),
+    }
+}
+
+/// Ends what `ended` covers, now: the session cache forgets it, open `/ws` sockets close with
+/// `reason` (code 1008), video sessions end (their audit rows say `reason`). Call it after the
+/// database change has committed, so that nothing can read the old rights back in.
+pub async fn end(state: &AppState, ended: Ended, reason: &str) {
+    record(ended.clone());
+    match &ended {
+        Ended::User(id) => super::cache::forget_user(*id),
+        Ended::Credential(Credential::Session(digest)) => super::cache::forget(digest),
+        Ended::Credential(Credential::Token(_)) => {}
+    }
+    let sockets = state.live.end_holders(|h| ended.covers(h), reason);
+    let videos = state.video.end_holders(|h| ended.covers(h), reason).await;
+    tracing::info!(?ended, sockets, videos, reason, "rights ended");
+}
+
+/// Records an ending without a server around it (unit tests of the cache).
+#[cfg(test)]
+pub fn tests_record_user(id: i64) {
+    record(Ended::User(id));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_opens_after_an_ending_is_checked_against_it() {
+        let holder = Holder {
+            user_id: 9_000_001,
+            credential: Credential::Token(77),
+        };
+        let before = generation();
+        assert!(!revoked_since(&holder, before));
+        record(Ended::User(9_000_002));
+        assert!(!revoked_since(&holder, before), "another user");
+        record(Ended::Credential(Credential::Token(77)));
+        assert!(revoked_since(&holder, before));
+        assert!(!revoked_since(&holder, generation()), "checked after it");
+    }
+}
