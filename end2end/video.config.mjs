@@ -1,5 +1,6 @@
 // Live video in Debian's Chromium: the base configuration with the video test only, its own servers
-// (camsim + server, end2end/serve-video.sh) and WebRTC-friendly flags. Run it inside a network
+// (camsim + server, end2end/serve-video.sh) and WebRTC-friendly flags. Chromium keeps its default
+// autoplay policy, as a kiosk on the big screen has it: players must autoplay muted. Run it inside a network
 // namespace made for the test (`unshare -n bash end2end/netns.sh npx playwright test --config
 // end2end/video.config.mjs`): Chromium needs a non-loopback interface to gather WebRTC candidates, and
 // nothing may leave the box.
@@ -21,7 +22,6 @@ export default defineConfig({
       ...base.use.launchOptions,
       args: [
         ...base.use.launchOptions.args,
-        '--autoplay-policy=no-user-gesture-required',
         '--disable-features=WebRtcHideLocalIpsWithMdns',
       ],
     },

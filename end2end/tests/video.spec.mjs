@@ -117,3 +117,38 @@ test('an operator clicks the cathedral camera and watches it live, through an ou
   await page.locator('aside.details .close').click();
   await expect.poll(() => metric(request, /^ioc_video_viewers\{camera="cam-0001"\} (\d+)$/m)).toBe(0);
 });
+
+/** Per tile of the page: its camera, badge, whether it plays, its media time and presented frames. */
+async function tiles(page) {
+  return page.evaluate(() => [...document.querySelectorAll('figure.player')].map((fig) => {
+    const v = fig.querySelector('video');
+    return {
+      camera: fig.dataset.camera,
+      state: fig.dataset.state,
+      playing: !!v && !v.paused,
+      time: v ? v.currentTime : 0,
+      frames: v ? v.getVideoPlaybackQuality().totalVideoFrames : 0,
+    };
+  }));
+}
+
+test('the landmark wall plays unattended, opened as a kiosk opens it', async ({ page }) => {
+  // signed in without touching the page (a kiosk has a session cookie, nobody clicks)
+  const signed = await page.request.post('/api/session', { data: { username: 'operator', password: 'operator-demo-2026' } });
+  expect(signed.status()).toBe(200);
+  await page.goto('/wall');
+  const players = page.locator('figure.player');
+  await expect(players).toHaveCount(7); // the seven long-range landmark cameras
+  await expect.poll(async () => (await tiles(page)).every((t) => t.playing && t.state === 'live'), { timeout: 60_000 }).toBe(true);
+  const before = await tiles(page);
+  await page.waitForTimeout(2_000);
+  const after = await tiles(page);
+  for (const [i, t] of after.entries()) {
+    expect(t.camera).toBe(before[i].camera);
+    expect(t.playing, `${t.camera} plays`).toBe(true);
+    expect(t.time, `${t.camera}: its media time advances`).toBeGreaterThan(before[i].time + 1);
+    expect(t.frames, `${t.camera}: frames are presented`).toBeGreaterThan(before[i].frames + 10);
+    expect(t.state).toBe('live');
+  }
+  await screenshot(page, 'video-wall-landmarks');
+});

@@ -79,7 +79,15 @@ impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database error");
         match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Self::unavailable("the database is not answering"),
+            // the server went away under a query (shut down, restarted, connection lost)
+            sqlx::Error::Database(ref e)
+                if e.code()
+                    .is_some_and(|c| c.starts_with("57") || c.starts_with("08")) =>
+            {
                 Self::unavailable("the database is not answering")
             }
             _ => Self {

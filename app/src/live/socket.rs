@@ -249,8 +249,29 @@ fn connect(conn: Rc<RefCell<Conn>>, data: LiveData) {
     };
     let on_close = {
         let conn = conn.clone();
-        Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
             data.state.set(LiveState::Reconnecting);
+            // 4001: the rights this socket was opened with ended (signed out, role changed, password
+            // changed, disabled). Reconnect only if this browser may still operate, else sign in.
+            let code = ev.dyn_into::<web_sys::CloseEvent>().map(|e| e.code());
+            if code == Ok(4001) {
+                conn.borrow_mut().ws = None;
+                let conn = conn.clone();
+                leptos::task::spawn_local(async move {
+                    let me = crate::api::call("GET", "/api/me", None).await;
+                    let role = me
+                        .ok()
+                        .and_then(|m| m["user"]["role"].as_str().map(str::to_string));
+                    if matches!(role.as_deref(), Some("operator" | "admin")) {
+                        schedule_reconnect(conn, data);
+                    } else if let Some(w) = web_sys::window() {
+                        let here = w.location().pathname().unwrap_or_default();
+                        let next = crate::api::encode(&here);
+                        let _ = w.location().set_href(&format!("/signin?next={next}"));
+                    }
+                });
+                return;
+            }
             conn.borrow_mut().ws = None;
             schedule_reconnect(conn.clone(), data);
         })

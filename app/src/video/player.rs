@@ -75,7 +75,9 @@ pub fn VideoPlayer(
     let _ = offline;
     view! {
         <figure class="player" data-camera=camera.clone() data-state=move || state.get().code()>
-            <video node_ref=video_ref autoplay=true muted=true playsinline=true></video>
+            // the attribute for the server's HTML, the property for players made in the browser:
+            // Chromium's autoplay policy reads the property, and refuses to play an unmuted video
+            <video node_ref=video_ref autoplay=true muted=true playsinline=true prop:muted=true></video>
             <figcaption>
                 <span class="player-title">{move || title.get()}</span>
                 <span class="player-state">{move || state.get().label(lang.get())}</span>
@@ -134,6 +136,11 @@ mod hydrate {
             });
         }
         let video: HtmlVideoElement = video.unchecked_into();
+        // however the element was made (server HTML, hydration, created in the browser), it plays
+        // muted: a kiosk opening /wall has no user gesture, and autoplay needs `muted` to be true
+        video.set_default_muted(true);
+        video.set_muted(true);
+        video.set_autoplay(true);
         leptos::task::spawn_local(async move {
             let mut ever_live = false;
             let mut backoff = 1000;
@@ -143,14 +150,27 @@ mod hydrate {
                         error.set(None);
                         *current.borrow_mut() = Some(session);
                         let mut last = frames(&video);
+                        let mut last_time = video.current_time();
                         let mut still = 0u32;
                         let mut disconnected = 0u32;
                         while alive.get() {
                             sleep(TICK_MS).await;
                             let n = frames(&video);
-                            let flowing = n > last;
+                            let t = video.current_time();
+                            // "live" means frames on the screen: decoded frames of a paused video
+                            // (refused autoplay) do not count
+                            let flowing = n > last && t > last_time && !video.paused();
                             still = if flowing { 0 } else { still + 1 };
                             last = n;
+                            last_time = t;
+                            if video.paused() && video.ready_state() >= 2 {
+                                // a refused or interrupted play(): ask again (muted, so allowed)
+                                video.set_muted(true);
+                                if let Ok(p) = video.play() {
+                                    // handled, so a refusal is not an uncaught error
+                                    drop(wasm_bindgen_futures::JsFuture::from(p));
+                                }
+                            }
                             // a short pause between frames (15 fps) is not a stall: 2 s is
                             let now_flowing = still < 2000 / TICK_MS as u32;
                             ever_live |= flowing;

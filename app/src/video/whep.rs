@@ -70,7 +70,11 @@ async fn negotiate(
                 stream.add_track(&ev.track());
                 target.set_src_object(Some(&stream));
             }
-            let _ = target.play();
+            target.set_muted(true);
+            // a refused play() is retried by the player's watch loop
+            if let Ok(p) = target.play() {
+                drop(wasm_bindgen_futures::JsFuture::from(p));
+            }
         },
     );
     pc.set_ontrack(Some(ontrack.as_ref().unchecked_ref()));

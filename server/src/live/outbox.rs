@@ -10,9 +10,17 @@ pub struct Outbox {
     frames: VecDeque<Arc<str>>,
     capacity: usize,
     closed: Option<String>,
+    /// The WebSocket close code to send with the reason.
+    code: u16,
 }
 
 pub const OVERFLOW_REASON: &str = "too slow: queue full, resume with since";
+/// Close codes: 1013 "try again later" for a slow client, 1008 "policy" for a bad message, and
+/// 4001 (private use) when the reader's rights ended: the browser then goes to sign-in instead of
+/// reconnecting.
+pub const CLOSE_OVERFLOW: u16 = 1013;
+pub const CLOSE_BAD_MESSAGE: u16 = 1008;
+pub const CLOSE_RIGHTS_ENDED: u16 = 4001;
 
 impl Outbox {
     pub fn new(capacity: usize) -> Self {
@@ -20,6 +28,7 @@ impl Outbox {
             frames: VecDeque::new(),
             capacity,
             closed: None,
+            code: CLOSE_BAD_MESSAGE,
         }
     }
 
@@ -31,6 +40,7 @@ impl Outbox {
         if self.frames.len() >= self.capacity {
             self.frames.clear();
             self.closed = Some(OVERFLOW_REASON.to_string());
+            self.code = CLOSE_OVERFLOW;
             return false;
         }
         self.frames.push_back(frame);
@@ -48,15 +58,16 @@ impl Outbox {
     pub fn end(&mut self, reason: impl Into<String>) {
         self.frames.clear();
         self.closed = Some(reason.into());
+        self.code = CLOSE_RIGHTS_ENDED;
     }
 
     pub fn close(&mut self, reason: impl Into<String>) {
         self.closed.get_or_insert(reason.into());
     }
 
-    /// Why the queue closed, if it has.
-    pub fn closed(&self) -> Option<String> {
-        self.closed.clone()
+    /// Why the queue closed, if it has: the close code and the reason.
+    pub fn closed(&self) -> Option<(u16, String)> {
+        self.closed.clone().map(|r| (self.code, r))
     }
 
     pub fn len(&self) -> usize {
@@ -86,7 +97,10 @@ mod tests {
         let mut q = Outbox::new(2);
         assert!(q.push("1".into()) && q.push("2".into()));
         assert!(!q.push("3".into()));
-        assert_eq!(q.closed().as_deref(), Some(OVERFLOW_REASON));
+        assert_eq!(
+            q.closed(),
+            Some((CLOSE_OVERFLOW, OVERFLOW_REASON.to_string()))
+        );
         assert!(
             q.is_empty(),
             "a closed queue drops what it held: the client resumes with since"

@@ -114,13 +114,7 @@ async fn write_loop(
                 (q.take(BATCH), q.closed())
             };
             if frames.is_empty() {
-                if let Some(reason) = closed {
-                    // 1013 "try again later" for a slow client, 1008 "policy" for a bad message
-                    let code = if reason == super::outbox::OVERFLOW_REASON {
-                        1013
-                    } else {
-                        1008
-                    };
+                if let Some((code, reason)) = closed {
                     let _ = tx
                         .send(Message::Close(Some(CloseFrame {
                             code,

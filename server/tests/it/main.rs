@@ -8,6 +8,7 @@ mod access;
 mod auth;
 mod common;
 mod data;
+mod faults;
 mod gdal;
 mod health;
 mod live;

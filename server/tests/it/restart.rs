@@ -15,10 +15,16 @@ const NEAR: [f64; 4] = [106.6970, 10.7780, 106.7010, 10.7815];
 
 /// The real server binary on a free loopback port, on the test database.
 fn start_server(port: u16) -> Child {
+    start_server_on(port, &database_url())
+}
+
+/// The real server binary on `port`, on the database at `url`.
+pub(crate) fn start_server_on(port: u16, url: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", database_url())
+        .env("DATABASE_URL", url)
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("IOC_SIMULATE_VEHICLES", "0")
+        .env("IOC_DEMO_USERS", "1")
         .env("IOC_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -28,7 +34,7 @@ fn start_server(port: u16) -> Child {
 }
 
 /// A plain HTTP/1.1 request; the whole answer as text.
-async fn http(port: u16, request: String) -> Option<String> {
+pub(crate) async fn http(port: u16, request: String) -> Option<String> {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .ok()?;
@@ -38,7 +44,7 @@ async fn http(port: u16, request: String) -> Option<String> {
     Some(out)
 }
 
-async fn wait_healthy(port: u16) {
+pub(crate) async fn wait_healthy(port: u16) {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         let req =
@@ -54,7 +60,7 @@ async fn wait_healthy(port: u16) {
     panic!("the server did not come up on port {port}");
 }
 
-async fn cookie(port: u16) -> String {
+pub(crate) async fn cookie(port: u16) -> String {
     let body = json!({"username": "operator", "password": "operator-demo-2026"}).to_string();
     let req = format!(
         "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -100,7 +106,7 @@ async fn next(ws: &mut Ws) -> Option<Value> {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()

@@ -59,13 +59,14 @@ async fn socket(addr: std::net::SocketAddr, header: (&'static str, &str)) -> Ws 
     ws
 }
 
-/// How long until the server closes the socket (code 1008), within 10 s; None if it stays open.
+/// How long until the server closes the socket (code 4001: rights ended), within 10 s; None if it
+/// stays open.
 async fn closed_within(ws: &mut Ws) -> Option<(Duration, String)> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(10) {
         match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
             Ok(Some(Ok(Message::Close(Some(f))))) => {
-                assert_eq!(u16::from(f.code), 1008);
+                assert_eq!(u16::from(f.code), 4001, "rights ended");
                 return Some((started.elapsed(), f.reason.to_string()));
             }
             Ok(Some(Ok(_))) => continue,
