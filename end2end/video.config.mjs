@@ -1,6 +1,6 @@
 // Live video in Debian's Chromium: the base configuration with the video test only, its own servers
-// (camsim + server, end2end/serve-video.sh) and WebRTC-friendly flags. Chromium keeps its default
-// autoplay policy, as a kiosk on the big screen has it: players must autoplay muted. Run it inside a network
+// (camsim + server, end2end/serve-video.sh) and WebRTC-friendly flags. Chromium runs with desktop
+// Chrome's default autoplay policy, as a kiosk on the big screen has it: players must autoplay muted. Run it inside a network
 // namespace made for the test (`unshare -n bash end2end/netns.sh npx playwright test --config
 // end2end/video.config.mjs`): Chromium needs a non-loopback interface to gather WebRTC candidates, and
 // nothing may leave the box.
@@ -22,6 +22,9 @@ export default defineConfig({
       ...base.use.launchOptions,
       args: [
         ...base.use.launchOptions.args,
+        // desktop Chrome's own policy, as the kiosk on the big screen has it (headless Chromium
+        // would otherwise let unmuted video autoplay, and hide the defect this guards against)
+        '--autoplay-policy=document-user-activation-required',
         '--disable-features=WebRtcHideLocalIpsWithMdns',
       ],
     },
