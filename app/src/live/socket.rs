@@ -258,16 +258,26 @@ fn connect(conn: Rc<RefCell<Conn>>, data: LiveData) {
                 conn.borrow_mut().ws = None;
                 let conn = conn.clone();
                 leptos::task::spawn_local(async move {
-                    let me = crate::api::call("GET", "/api/me", None).await;
-                    let role = me
-                        .ok()
-                        .and_then(|m| m["user"]["role"].as_str().map(str::to_string));
-                    if matches!(role.as_deref(), Some("operator" | "admin")) {
-                        schedule_reconnect(conn, data);
-                    } else if let Some(w) = web_sys::window() {
-                        let here = w.location().pathname().unwrap_or_default();
-                        let next = crate::api::encode(&here);
-                        let _ = w.location().set_href(&format!("/signin?next={next}"));
+                    let go = |to: String| {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().set_href(&to);
+                        }
+                    };
+                    match crate::api::call("GET", "/api/me", None).await {
+                        Ok(me) => match me["user"]["role"].as_str() {
+                            Some("operator" | "admin") => schedule_reconnect(conn, data),
+                            // still signed in, without the right to this page (a planner now)
+                            Some(_) => go("/".to_string()),
+                            None => go("/signin".to_string()),
+                        },
+                        Err(e) if e.status == 401 => {
+                            let here = web_sys::window()
+                                .and_then(|w| w.location().pathname().ok())
+                                .unwrap_or_default();
+                            go(format!("/signin?next={}", crate::api::encode(&here)));
+                        }
+                        // the server cannot tell now (503): keep trying
+                        Err(_) => schedule_reconnect(conn, data),
                     }
                 });
                 return;

@@ -2,6 +2,9 @@
 //! that, only this module ends them: signing out ends that session's, revoking a token ends what it
 //! opened, and disabling a user, changing their role or their password ends all of the user's.
 //!
+//! The endings reach this server process only: with several processes behind a load balancer they
+//! must be carried between them (the cluster bus of the multi-node work).
+//!
 //! Every ending is numbered (a generation). A request reads the generation before it looks up its
 //! rights; whatever it opens afterwards is checked against the endings recorded since
 //! ([`revoked_since`]), so a socket or a video session set up while its rights were being taken
@@ -53,6 +56,8 @@ const RECENT: usize = 4096;
 struct Recent {
     generation: u64,
     endings: VecDeque<(u64, Ended)>,
+    /// The generation of the newest ending no longer kept.
+    forgotten_upto: u64,
 }
 
 fn recent() -> std::sync::MutexGuard<'static, Recent> {
@@ -62,6 +67,7 @@ fn recent() -> std::sync::MutexGuard<'static, Recent> {
             Mutex::new(Recent {
                 generation: 0,
                 endings: VecDeque::new(),
+                forgotten_upto: 0,
             })
         })
         .lock()
@@ -79,8 +85,17 @@ fn record(ended: Ended) {
     let g = r.generation;
     r.endings.push_back((g, ended));
     while r.endings.len() > RECENT {
-        r.endings.pop_front();
+        if let Some((old, _)) = r.endings.pop_front() {
+            r.forgotten_upto = old;
+        }
     }
+}
+
+/// A change to a user that ends nothing (a new display name): the cache forgets them, and rights
+/// read before it are not remembered.
+pub fn changed(user_id: i64) {
+    recent().generation += 1;
+    super::cache::forget_user(user_id);
 }
 
 /// Whether an ending recorded after generation `since` covers `holder`.
@@ -89,13 +104,27 @@ pub fn revoked_since(holder: &Holder, since: u64) -> bool {
     if since >= r.generation {
         return false;
     }
-    match r.endings.front() {
-        // older than every ending kept: cannot tell, so no
-        Some((oldest, _)) if *oldest > since + 1 => true,
-        _ => r
-            .endings
+    // older than the endings kept: cannot tell, so no
+    since < r.forgotten_upto
+        || r.endings
             .iter()
-            .any(|(g, e)| *g > since && e.covers(holder)),
+            .any(|(g, e)| *g > since && e.covers(holder))
+}
+
+/// Runs a change that commits and then ends rights in a task of its own, and waits for it: once the
+/// change has committed, its ending must run even if the client hangs up (which drops the handler).
+pub async fn uncancelled<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, crate::error::ApiError>> + Send + 'static,
+) -> Result<T, crate::error::ApiError> {
+    match tokio::spawn(work).await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => {
+            tracing::error!(error = %e, "a change's task was cancelled");
+            Err(crate::error::ApiError::unavailable(
+                "the change could not be completed",
+            ))
+        }
     }
 }
 

@@ -141,9 +141,15 @@ async fn end_session(
     headers: &HeaderMap,
 ) -> Result<[(header::HeaderName, HeaderValue); 1], ApiError> {
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
-        store::delete_session(&state.pool, token).await?;
-        let ended = revoke::Ended::Credential(revoke::Credential::Session(store::digest(token)));
-        revoke::end(state, ended, "signed out").await;
+        let (state, token) = (state.clone(), token.to_string());
+        revoke::uncancelled(async move {
+            store::delete_session(&state.pool, &token).await?;
+            let ended =
+                revoke::Ended::Credential(revoke::Credential::Session(store::digest(&token)));
+            revoke::end(&state, ended, "signed out").await;
+            Ok(())
+        })
+        .await?;
     }
     Ok([(header::SET_COOKIE, session_cookie(state, "", 0))])
 }
@@ -196,26 +202,33 @@ async fn change_password(
     let keep = cookie(&headers, SESSION_COOKIE)
         .map(store::digest)
         .unwrap_or_default();
-    let mut tx = state.pool.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = now() WHERE id = $2")
+    let me_id = me.id;
+    revoke::uncancelled(async move {
+        let mut tx = state.pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = now() WHERE id = $2",
+        )
         .bind(&hash)
-        .bind(me.id)
+        .bind(me_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-        .bind(me.id)
-        .bind(keep)
-        .execute(&mut *tx)
-        .await?;
-    store::revoke_tokens_of(&mut tx, me.id).await?;
-    tx.commit().await?;
-    // every socket and video of the user ends (this page's reconnect with its still-valid session)
-    revoke::end(
-        &state,
-        revoke::Ended::User(me.id),
-        "the password was changed",
-    )
-    .await;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(me_id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+        store::revoke_tokens_of(&mut tx, me_id).await?;
+        tx.commit().await?;
+        // every socket and video of the user ends (this page's reconnect with its still-valid session)
+        revoke::end(
+            &state,
+            revoke::Ended::User(me_id),
+            "the password was changed",
+        )
+        .await;
+        Ok(())
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -121,14 +121,18 @@ async fn revoke(
             Err(ApiError::not_found(format!("no token {id}")))
         }
         Some(_) => {
-            sqlx::query(
-                "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1",
-            )
-            .bind(id)
-            .execute(&state.pool)
+            super::revoke::uncancelled(async move {
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&state.pool)
+                .await?;
+                let ended = super::revoke::Ended::Credential(super::revoke::Credential::Token(id));
+                super::revoke::end(&state, ended, "the API token was revoked").await;
+                Ok(())
+            })
             .await?;
-            let ended = super::revoke::Ended::Credential(super::revoke::Credential::Token(id));
-            super::revoke::end(&state, ended, "the API token was revoked").await;
             Ok(StatusCode::NO_CONTENT)
         }
     }

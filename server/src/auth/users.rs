@@ -154,6 +154,34 @@ async fn update(
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
+    let change = Change {
+        role,
+        display_name: body.display_name,
+        disabled: body.disabled,
+        hash,
+    };
+    super::revoke::uncancelled(save(state, id, change))
+        .await
+        .map(Json)
+}
+
+/// The fields of a user to change (None: keep).
+struct Change {
+    role: Option<Role>,
+    display_name: Option<String>,
+    disabled: Option<bool>,
+    hash: Option<String>,
+}
+
+/// Writes a user's change and ends what it takes away, after the commit (in a task the client
+/// cannot cancel between the two: `revoke::uncancelled`).
+async fn save(state: AppState, id: i64, change: Change) -> Result<Value, ApiError> {
+    let Change {
+        role,
+        display_name,
+        disabled,
+        hash,
+    } = change;
     let mut tx = state.pool.begin().await?;
     let old_role: Option<String> =
         sqlx::query_scalar("SELECT role FROM users WHERE id = $1 FOR UPDATE")
@@ -169,13 +197,13 @@ async fn update(
     ))
     .bind(id)
     .bind(role.map(Role::as_str))
-    .bind(body.display_name.as_deref().map(str::trim))
-    .bind(body.disabled)
+    .bind(display_name.as_deref().map(str::trim))
+    .bind(disabled)
     .bind(hash.as_deref())
     .fetch_one(&mut *tx)
     .await?;
     let role_changed = role.is_some_and(|r| r.as_str() != old_role);
-    if body.disabled == Some(true) || hash.is_some() {
+    if disabled == Some(true) || hash.is_some() {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -186,7 +214,7 @@ async fn update(
     }
     tx.commit().await?;
     // only now, after the commit: nothing can read the old rights back into the cache
-    let reason = if body.disabled == Some(true) {
+    let reason = if disabled == Some(true) {
         Some("the user was disabled")
     } else if hash.is_some() {
         Some("the password was reset")
@@ -197,7 +225,7 @@ async fn update(
     };
     match reason {
         Some(r) => super::revoke::end(&state, super::revoke::Ended::User(id), r).await,
-        None => super::cache::forget_user(id),
+        None => super::revoke::changed(id),
     }
-    Ok(Json(user))
+    Ok(user)
 }

@@ -378,12 +378,15 @@ pub async fn expire_closed(live: &Live) -> Result<(), sqlx::Error> {
         .await?;
     for id in ids {
         let mut tx = live.pool.begin().await?;
-        // still closed and on the layer (a reopen in between keeps it there)
+        // still closed, lingered and on the layer (a reopen, or a reopen and a new close, in
+        // between keeps it there)
         let leaving: Option<String> = sqlx::query_scalar(
             "UPDATE incidents SET on_live_layer = false
-              WHERE id = $1 AND on_live_layer AND closed_at IS NOT NULL RETURNING id",
+              WHERE id = $1 AND on_live_layer AND closed_at IS NOT NULL
+                AND closed_at <= now() - make_interval(secs => $2) RETURNING id",
         )
         .bind(&id)
+        .bind(live.config.closed_linger.as_secs_f64())
         .fetch_optional(&mut *tx)
         .await?;
         if leaving.is_none() {

@@ -62,6 +62,9 @@ pub struct ClientHandle {
     pub holder: Option<Holder>,
     pub outbox: Mutex<Outbox>,
     pub wake: Notify,
+    /// Told when the holder's rights end: the socket is dropped even if its reader has stopped
+    /// reading (its close frame could wait forever behind a full send buffer).
+    pub ended: Notify,
 }
 
 pub struct Live {
@@ -300,6 +303,7 @@ impl Live {
             holder,
             outbox: Mutex::new(Outbox::new(self.config.queue_capacity)),
             wake: Notify::new(),
+            ended: Notify::new(),
         });
         lock(&self.clients).insert(id, handle.clone());
         handle
@@ -315,6 +319,7 @@ impl Live {
         for c in &ended {
             lock(&c.outbox).end(reason);
             c.wake.notify_one();
+            c.ended.notify_one();
         }
         ended.len()
     }

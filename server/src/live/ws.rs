@@ -64,6 +64,7 @@ async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
             .unwrap_or_else(|p| p.into_inner())
             .end("your rights have changed: sign in again");
         client.wake.notify_one();
+        client.ended.notify_one();
     }
     let (mut tx, mut rx) = socket.split();
     let writer_client = client.clone();
@@ -71,6 +72,11 @@ async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
     loop {
         tokio::select! {
             _ = &mut writer => break,
+            _ = client.ended.notified() => {
+                // rights ended: a second for the close frame, then the socket goes regardless
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), &mut writer).await;
+                break;
+            }
             msg = rx.next() => {
                 let Some(Ok(msg)) = msg else { break };
                 let text = match msg {

@@ -185,33 +185,43 @@ impl Video {
         let Some(s) = lock(&self.sessions).remove(id) else {
             return;
         };
+        let _ = self.release(s, reason).await;
+    }
+
+    /// Stops a removed session's forwarding and releases its camera now; the peer connection and
+    /// the audit row are closed in a task of their own (awaited by the caller when it can).
+    fn release(&self, s: Arc<whep::Session>, reason: &str) -> tokio::task::JoinHandle<()> {
         s.end();
         self.detach(&s.camera, s.epoch);
         let pool = self.pool.clone();
-        let (id, reason) = (id.to_string(), reason.to_string());
-        let closing = tokio::spawn(async move {
+        let reason = reason.to_string();
+        tokio::spawn(async move {
             s.peer.close().await;
-            audit::ended(&pool, &id, &reason).await;
-            tracing::info!(session = %id, camera = %s.camera, reason, "viewer session ended");
-        });
-        let _ = closing.await;
+            audit::ended(&pool, &s.id, &reason).await;
+            tracing::info!(session = %s.id, camera = %s.camera, reason, "viewer session ended");
+        })
     }
 
-    /// Ends the sessions whose holder `covers` accepts (their rights ended); how many.
+    /// Ends the sessions whose holder `covers` accepts (their rights ended); how many. All stop
+    /// forwarding at once; their connections and audit rows are then closed side by side.
     pub async fn end_holders(
         &self,
         covers: impl Fn(&crate::auth::revoke::Holder) -> bool,
         reason: &str,
     ) -> usize {
-        let ids: Vec<String> = lock(&self.sessions)
-            .values()
-            .filter(|s| s.holder.as_ref().is_some_and(&covers))
-            .map(|s| s.id.clone())
-            .collect();
-        for id in &ids {
-            self.end_session(id, reason).await;
-        }
-        ids.len()
+        let ended: Vec<Arc<whep::Session>> = {
+            let mut sessions = lock(&self.sessions);
+            let ids: Vec<String> = sessions
+                .values()
+                .filter(|s| s.holder.as_ref().is_some_and(&covers))
+                .map(|s| s.id.clone())
+                .collect();
+            ids.iter().filter_map(|id| sessions.remove(id)).collect()
+        };
+        let n = ended.len();
+        let closing: Vec<_> = ended.into_iter().map(|s| self.release(s, reason)).collect();
+        futures_util::future::join_all(closing).await;
+        n
     }
 
     /// Ends every session of a camera and its pull at once (the camera was removed or re-pointed).
