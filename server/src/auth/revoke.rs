@@ -55,7 +55,7 @@ const RECENT: usize = 4096;
 
 struct Recent {
     generation: u64,
-    endings: VecDeque<(u64, Ended)>,
+    endings: VecDeque<(u64, Realm, Ended)>,
     /// The generation of the newest ending no longer kept.
     forgotten_upto: u64,
 }
@@ -79,13 +79,21 @@ pub fn generation() -> u64 {
     recent().generation
 }
 
-fn record(ended: Ended) {
+/// Which server's endings (its live service's address): several servers on different databases
+/// share a test process, and user ids repeat between databases.
+pub type Realm = usize;
+
+pub fn realm(live: &std::sync::Arc<crate::live::Live>) -> Realm {
+    std::sync::Arc::as_ptr(live) as usize
+}
+
+fn record(realm: Realm, ended: Ended) {
     let mut r = recent();
     r.generation += 1;
     let g = r.generation;
-    r.endings.push_back((g, ended));
+    r.endings.push_back((g, realm, ended));
     while r.endings.len() > RECENT {
-        if let Some((old, _)) = r.endings.pop_front() {
+        if let Some((old, _, _)) = r.endings.pop_front() {
             r.forgotten_upto = old;
         }
     }
@@ -98,8 +106,8 @@ pub fn changed(user_id: i64) {
     super::cache::forget_user(user_id);
 }
 
-/// Whether an ending recorded after generation `since` covers `holder`.
-pub fn revoked_since(holder: &Holder, since: u64) -> bool {
+/// Whether an ending of `realm` recorded after generation `since` covers `holder`.
+pub fn revoked_since(realm: Realm, holder: &Holder, since: u64) -> bool {
     let r = recent();
     if since >= r.generation {
         return false;
@@ -108,7 +116,7 @@ pub fn revoked_since(holder: &Holder, since: u64) -> bool {
     since < r.forgotten_upto
         || r.endings
             .iter()
-            .any(|(g, e)| *g > since && e.covers(holder))
+            .any(|(g, re, e)| *g > since && *re == realm && e.covers(holder))
 }
 
 /// Runs a change that commits and then ends rights in a task of its own, and waits for it: once the
@@ -132,7 +140,7 @@ pub async fn uncancelled<T: Send + 'static>(
 /// `reason` (code 1008), video sessions end (their audit rows say `reason`). Call it after the
 /// database change has committed, so that nothing can read the old rights back in.
 pub async fn end(state: &AppState, ended: Ended, reason: &str) {
-    record(ended.clone());
+    record(realm(&state.live), ended.clone());
     match &ended {
         Ended::User(id) => super::cache::forget_user(*id),
         Ended::Credential(Credential::Session(digest)) => super::cache::forget(digest),
@@ -146,7 +154,7 @@ pub async fn end(state: &AppState, ended: Ended, reason: &str) {
 /// Records an ending without a server around it (unit tests of the cache).
 #[cfg(test)]
 pub fn tests_record_user(id: i64) {
-    record(Ended::User(id));
+    record(0, Ended::User(id));
 }
 
 #[cfg(test)]
@@ -160,11 +168,13 @@ mod tests {
             credential: Credential::Token(77),
         };
         let before = generation();
-        assert!(!revoked_since(&holder, before));
-        record(Ended::User(9_000_002));
-        assert!(!revoked_since(&holder, before), "another user");
-        record(Ended::Credential(Credential::Token(77)));
-        assert!(revoked_since(&holder, before));
-        assert!(!revoked_since(&holder, generation()), "checked after it");
+        assert!(!revoked_since(1, &holder, before));
+        record(1, Ended::User(9_000_002));
+        assert!(!revoked_since(1, &holder, before), "another user");
+        record(2, Ended::Credential(Credential::Token(77)));
+        assert!(!revoked_since(1, &holder, before), "another server's");
+        record(1, Ended::Credential(Credential::Token(77)));
+        assert!(revoked_since(1, &holder, before));
+        assert!(!revoked_since(1, &holder, generation()), "checked after it");
     }
 }

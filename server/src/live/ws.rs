@@ -57,7 +57,8 @@ async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
     let holder = principal.holder();
     let client = live.connect(holder.clone());
     // rights taken away between the upgrade's check and now: end at once
-    if holder.is_some_and(|h| revoke::revoked_since(&h, principal.checked_at)) {
+    if holder.is_some_and(|h| revoke::revoked_since(revoke::realm(&live), &h, principal.checked_at))
+    {
         client
             .outbox
             .lock()

@@ -209,7 +209,7 @@ async fn start_session(
     tokio::spawn(forward(video.clone(), session, pull));
     if who
         .holder
-        .is_some_and(|h| revoke::revoked_since(&h, who.checked_at))
+        .is_some_and(|h| revoke::revoked_since(revoke::realm(&video.live), &h, who.checked_at))
     {
         video.end_session(&id, "the viewer's rights ended").await;
         return Err(ApiError::forbidden(

@@ -95,6 +95,19 @@ async fn still_open(ws: &mut Ws) -> bool {
     }
 }
 
+/// An admin changes a user.
+async fn patch_user(app: &axum::Router, id: i64, body: Value) {
+    let a = request_as(
+        app,
+        Who::Admin,
+        "PATCH",
+        &format!("/api/users/{id}"),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
 fn report(what: &str, took: Duration) {
     println!("rights: {what}: socket closed {took:.2?} after the request returned");
     assert!(took < Duration::from_secs(2), "{what}: {took:?}");
@@ -122,15 +135,7 @@ async fn taking_rights_away_closes_open_sockets_at_once() {
     report("sign-out", took);
     assert!(still_open(&mut b).await, "the other session's socket stays");
     // a role change ends all of the user's
-    let demote = request_as(
-        &app,
-        Who::Admin,
-        "PATCH",
-        &format!("/api/users/{id}"),
-        Some(&json!({"role": "planner"})),
-    )
-    .await;
-    assert_eq!(demote.status, 200, "{}", demote.text);
+    patch_user(&app, id, json!({"role": "planner"})).await;
     report(
         "role change",
         closed_within(&mut b).await.expect("closes").0,
@@ -189,15 +194,7 @@ async fn revoked_tokens_and_password_resets_end_what_they_opened() {
         "another token's socket stays"
     );
     // a password reset ends everything of the user, and its tokens no longer work
-    let reset = request_as(
-        &app,
-        Who::Admin,
-        "PATCH",
-        &format!("/api/users/{id}"),
-        Some(&json!({"password": "another-secret-2026"})),
-    )
-    .await;
-    assert_eq!(reset.status, 200, "{}", reset.text);
+    patch_user(&app, id, json!({"password": "another-secret-2026"})).await;
     report(
         "password reset",
         closed_within(&mut by_kept).await.expect("closes").0,
@@ -231,15 +228,7 @@ async fn a_demoted_operator_keeps_no_video() {
     let (mut viewer, _) = watch(&app, &cookie, camera).await;
     assert!(receive(&mut viewer, 3, Duration::from_secs(20)).await.units >= 3);
     let started = Instant::now();
-    let demote = request_as(
-        &app,
-        Who::Admin,
-        "PATCH",
-        &format!("/api/users/{id}"),
-        Some(&json!({"role": "planner"})),
-    )
-    .await;
-    assert_eq!(demote.status, 200, "{}", demote.text);
+    patch_user(&app, id, json!({"role": "planner"})).await;
     println!(
         "rights: role change: video session ended {:.2?} after the request was sent",
         started.elapsed()
@@ -252,17 +241,10 @@ async fn a_demoted_operator_keeps_no_video() {
     .await
     .expect("audit row");
     assert_eq!(reason.as_deref(), Some("the role was changed"));
-    // what was on its way is read, then nothing more comes
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    while viewer.next(Duration::from_millis(100)).await.is_some() {}
-    let until = Instant::now() + Duration::from_secs(2);
-    let mut after = 0;
-    while let Some(r) = viewer
-        .next(until.saturating_duration_since(Instant::now()))
-        .await
-    {
-        after += usize::from(r.unit.is_some());
-    }
-    assert_eq!(after, 0, "frames after the demotion");
+    assert_eq!(
+        crate::video::frames_after(&mut viewer).await,
+        0,
+        "frames after the demotion"
+    );
     viewer.close().await;
 }
