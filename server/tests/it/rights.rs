@@ -248,3 +248,63 @@ async fn a_demoted_operator_keeps_no_video() {
     );
     viewer.close().await;
 }
+
+/// Changing one's own password closes one's sockets (this browser reconnects with its session, which
+/// stays valid) and revokes one's API tokens.
+#[tokio::test]
+async fn changing_ones_password_revokes_tokens_and_closes_sockets() {
+    let (app, addr) = serve().await;
+    new_operator(&app, "rights-self").await;
+    let cookie = cookie_of(&app, "rights-self", "rights-test-2026").await;
+    let made = send(
+        &app,
+        json_request(
+            "POST",
+            "/api/tokens",
+            &json!({"name": "gis"}),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let token = made.json()["token"].as_str().expect("token").to_string();
+    let mut ws = socket(addr, ("cookie", &cookie)).await;
+    let changed = send(
+        &app,
+        json_request(
+            "POST",
+            "/api/account/password",
+            &json!({"current_password": "rights-test-2026", "new_password": "rights-test-2027"}),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(changed.status, 204, "{}", changed.text);
+    report(
+        "own password change",
+        closed_within(&mut ws).await.expect("closes").0,
+    );
+    let me = |header: (&'static str, String)| {
+        let app = app.clone();
+        async move {
+            let req = axum::http::Request::get("/api/me")
+                .header("host", "test.local")
+                .header(header.0, header.1)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            send(&app, req).await.status
+        }
+    };
+    assert_eq!(
+        me(("authorization", format!("Bearer {token}"))).await,
+        401,
+        "the token is revoked"
+    );
+    assert_eq!(
+        me(("cookie", cookie.clone())).await,
+        200,
+        "this session stays"
+    );
+    let mut again = socket(addr, ("cookie", &cookie)).await;
+    assert!(still_open(&mut again).await, "and may open a socket again");
+}
