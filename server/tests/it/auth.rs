@@ -333,6 +333,21 @@ async fn the_sign_in_form_redirects_to_where_the_user_was_going() {
         evil.headers["location"], "/planner",
         "no redirect off the site"
     );
+    // browsers drop tabs and newlines from URLs: "/\t/evil.example" is "//evil.example" to them
+    for sneaky in [
+        "%2F%09%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "%2F%0D%2Fevil.example",
+    ] {
+        let evil = send(
+            &app,
+            form(&format!(
+                "username=planner&password=planner-demo-2026&next={sneaky}"
+            )),
+        )
+        .await;
+        assert_eq!(evil.headers["location"], "/planner", "next={sneaky}");
+    }
     let bad = send(
         &app,
         form("username=planner&password=wrong&next=%2Fplanner"),
