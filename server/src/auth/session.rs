@@ -233,9 +233,15 @@ async fn change_password(
 }
 
 /// Only a path on this site may be a redirect target after sign-in.
+/// Browsers drop tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example` is
+/// `//evil.example` to them: any control character or backslash makes a target unsafe.
 fn safe_next(next: Option<&String>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .cloned()
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.chars().any(|c| c.is_control() || c == '\\')
+    })
+    .cloned()
 }
 
 fn home_for(user: &SessionUser) -> &'static str {

@@ -119,13 +119,13 @@ pub fn page_windows<'a>(
     limit: i64,
 ) -> Vec<(&'a str, i64, i64)> {
     let mut out = Vec::new();
-    let (mut start, end) = (0i64, offset + limit);
+    let (mut start, end) = (0i64, offset.saturating_add(limit));
     for &(layer, n) in layers {
         let (lo, hi) = (offset.max(start), end.min(start + n));
         if lo < hi {
             out.push((layer, lo - start, hi - lo));
         }
-        start += n;
+        start = start.saturating_add(n);
     }
     out
 }

@@ -9,6 +9,9 @@ use crate::error::ApiError;
 
 pub const MAX_VERTICES: usize = 10_000;
 pub const MAX_LIMIT: i64 = 1_000;
+/// The largest offset a page may start at (far beyond any area's features; keeps offset + limit in
+/// range).
+pub const MAX_OFFSET: i64 = 100_000_000;
 pub const LAYERS: &[&str] = &[
     "cameras",
     "recorders",
@@ -193,8 +196,11 @@ impl AreaQuery {
             return Err(bad("limit", format!("limit must be from 0 to {MAX_LIMIT}")));
         }
         let offset = b.offset.unwrap_or(0);
-        if offset < 0 {
-            return Err(bad("offset", "offset must be 0 or more"));
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            return Err(bad(
+                "offset",
+                format!("offset must be from 0 to {MAX_OFFSET}"),
+            ));
         }
         Ok(Self {
             area,
@@ -341,6 +347,22 @@ mod tests {
         [106.69, 10.78],
         [106.69, 10.77],
     ];
+
+    #[test]
+    fn an_offset_past_any_page_is_refused_not_overflowed() {
+        // offset + limit overflowed i64 and the request panicked (connection reset)
+        assert_eq!(
+            field_of(json!({"ward": "26740", "offset": i64::MAX})),
+            "offset"
+        );
+        assert_eq!(
+            field_of(json!({"ward": "26740", "offset": MAX_OFFSET + 1})),
+            "offset"
+        );
+        let q = AreaQuery::from_body(body(json!({"ward": "26740", "offset": MAX_OFFSET})), now())
+            .expect("the largest offset");
+        assert_eq!(q.offset, MAX_OFFSET);
+    }
 
     #[test]
     fn a_ward_with_defaults() {
