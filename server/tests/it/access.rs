@@ -142,3 +142,15 @@ async fn every_page_route_declares_its_access() {
         );
     }
 }
+
+/// A method a route's policy does not list is a 405 with `Allow`, not a 500 (`HEAD` is served by
+/// axum's GET handler, but only `GET` and `POST` of `/api/incidents` are declared).
+#[tokio::test]
+async fn an_undeclared_method_is_405_not_500() {
+    let app = app().await;
+    for who in [Who::Anonymous, Who::Operator] {
+        let a = request_as(&app, who, "HEAD", "/api/incidents", None).await;
+        assert_eq!(a.status, 405, "{who:?}: {}", a.text);
+        assert_eq!(a.headers["allow"], "GET, POST");
+    }
+}
