@@ -119,6 +119,15 @@ pub fn policy_for(path: &str) -> Option<Access> {
     POLICIES.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
 }
 
+/// The methods a route declares with "METHOD /path" entries, in table order.
+pub fn declared_methods(path: &str) -> Vec<&'static str> {
+    POLICIES
+        .iter()
+        .filter_map(|(p, _)| p.split_once(' ').filter(|(_, rest)| *rest == path))
+        .map(|(m, _)| m)
+        .collect()
+}
+
 /// The access of a route for a method: its "METHOD /path" entry, else its "/path" entry.
 pub fn policy_for_method(method: &Method, path: &str) -> Option<Access> {
     policy_for(&format!("{method} {path}")).or_else(|| policy_for(path))
@@ -143,6 +152,18 @@ pub async fn enforce(req: Request, next: Next) -> Response {
         return next.run(req).await;
     };
     let Some(access) = policy_for_method(req.method(), &pattern) else {
+        let declared = declared_methods(&pattern);
+        if !declared.is_empty() {
+            // the route has policies for other methods (HEAD reaches a GET handler, for one)
+            let allow = declared.join(", ");
+            let msg = format!("{} is not allowed here; use {allow}", req.method());
+            let mut r = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", msg)
+                .into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&allow) {
+                r.headers_mut().insert(header::ALLOW, v);
+            }
+            return r;
+        }
         tracing::error!(route = %pattern, "route has no access policy: refused");
         return ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
