@@ -144,22 +144,31 @@ impl Hub {
         }
     }
 
-    /// Features of a layer in a bbox (with the margin), from the rstar index.
-    pub fn in_view(&self, layer: &str, bbox: [f64; 4]) -> Vec<(Key, Value)> {
+    /// Keys of a layer's features in a bbox (with the margin), from the rstar index, in key order.
+    fn keys_in_view(&self, layer: &str, bbox: [f64; 4]) -> Vec<Key> {
         let b = expand(bbox);
         let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
-        let mut out: Vec<(Key, Value)> = self
+        let mut keys: Vec<Key> = self
             .tree
             .locate_in_envelope(&env)
             .filter(|g| g.data.0 == layer)
-            .filter_map(|g| {
-                self.features
-                    .get(&g.data)
-                    .map(|(f, _)| (g.data.clone(), f.clone()))
-            })
+            .map(|g| g.data.clone())
             .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+        keys.sort();
+        keys
+    }
+
+    /// The feature of a key (a copy, to put in a frame).
+    fn feature(&self, key: &Key) -> Option<Value> {
+        self.features.get(key).map(|(f, _)| f.clone())
+    }
+
+    /// Features of a layer in a bbox (with the margin), from the rstar index.
+    pub fn in_view(&self, layer: &str, bbox: [f64; 4]) -> Vec<(Key, Value)> {
+        self.keys_in_view(layer, bbox)
+            .into_iter()
+            .filter_map(|k| self.feature(&k).map(|f| (k, f)))
+            .collect()
     }
 
     /// Nearest live features of a layer to a point that `keep` accepts, nearest first (e.g. the online
@@ -265,7 +274,7 @@ impl Hub {
         }
         let mut held = HashSet::new();
         for layer in &layers {
-            held.extend(self.in_view(layer, bbox).into_iter().map(|(k, _)| k));
+            held.extend(self.keys_in_view(layer, bbox));
         }
         self.clients.insert(client, Client { bbox, layers, held });
         Answer::Frames(self.synced(frames))
@@ -325,17 +334,15 @@ impl Hub {
         let mut held = HashSet::new();
         let mut frames = Vec::new();
         for layer in names {
-            let now: Vec<(Key, Value)> = if layers.contains(layer) {
-                self.in_view(layer, bbox)
+            let now_keys: HashSet<Key> = if layers.contains(layer) {
+                self.keys_in_view(layer, bbox).into_iter().collect()
             } else {
-                Vec::new()
+                HashSet::new()
             };
-            let upsert: Vec<Value> = now
-                .iter()
-                .filter(|(k, _)| !old.held.contains(k))
-                .map(|(_, f)| f.clone())
-                .collect();
-            let now_keys: HashSet<Key> = now.into_iter().map(|(k, _)| k).collect();
+            // only what entered is copied into the frame: what stayed is held already
+            let mut entered: Vec<&Key> = now_keys.difference(&old.held).collect();
+            entered.sort();
+            let upsert: Vec<Value> = entered.iter().filter_map(|k| self.feature(k)).collect();
             let mut delete: Vec<String> = old
                 .held
                 .iter()

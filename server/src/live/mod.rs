@@ -67,6 +67,16 @@ pub struct ClientHandle {
     pub ended: Notify,
 }
 
+impl ClientHandle {
+    /// The holder's rights ended: drop what is queued, send a 4001 close with `reason`, and have
+    /// the socket dropped even if its reader stopped reading.
+    pub fn end(&self, reason: &str) {
+        lock(&self.outbox).end(reason);
+        self.wake.notify_one();
+        self.ended.notify_one();
+    }
+}
+
 pub struct Live {
     pub config: LiveConfig,
     hub: Mutex<Hub>,
@@ -309,7 +319,7 @@ impl Live {
         handle
     }
 
-    /// Closes the sockets whose holder `covers` accepts (code 1008, `reason`); how many.
+    /// Closes the sockets whose holder `covers` accepts (code 4001, `reason`); how many.
     pub fn end_holders(&self, covers: impl Fn(&Holder) -> bool, reason: &str) -> usize {
         let ended: Vec<Arc<ClientHandle>> = lock(&self.clients)
             .values()
@@ -317,9 +327,7 @@ impl Live {
             .cloned()
             .collect();
         for c in &ended {
-            lock(&c.outbox).end(reason);
-            c.wake.notify_one();
-            c.ended.notify_one();
+            c.end(reason);
         }
         ended.len()
     }
@@ -353,26 +361,36 @@ impl Live {
             max_missed: self.config.resume_max,
             max_frames: self.config.queue_capacity / 2,
         };
-        let mut older: Option<Vec<LiveEvent>> = None;
-        loop {
-            let needs = {
-                let mut hub = lock(&self.hub);
-                match hub.subscribe(client.id, bbox, layers, since, older.as_deref(), limits) {
-                    hub::Answer::Frames(frames) => {
-                        let mut outbox = lock(&client.outbox);
-                        for f in frames {
-                            outbox.push(f);
-                        }
-                        None
-                    }
-                    hub::Answer::NeedsLog { after, upto } => Some((after, upto)),
-                }
-            };
-            // asked only once: given `older`, the hub answers with frames (a reset if they fall short)
-            let Some((after, upto)) = needs else { break };
-            older = Some(self.read_log(after, upto).await);
+        if let Some((after, upto)) = self.answer(client, bbox, layers, since, None, limits) {
+            // given the persisted events, the hub answers with frames (a reset if they fall short)
+            let older = self.read_log(after, upto).await;
+            self.answer(client, bbox, layers, since, Some(&older), limits);
         }
         client.wake.notify_one();
+    }
+
+    /// Asks the hub and queues its frames while the hub is locked; else the persisted events it
+    /// needs first (`after < seq <= upto`).
+    fn answer(
+        &self,
+        client: &ClientHandle,
+        bbox: [f64; 4],
+        layers: &[String],
+        since: Option<i64>,
+        older: Option<&[LiveEvent]>,
+        limits: hub::ResumeLimits,
+    ) -> Option<(i64, i64)> {
+        let mut hub = lock(&self.hub);
+        match hub.subscribe(client.id, bbox, layers, since, older, limits) {
+            hub::Answer::Frames(frames) => {
+                let mut outbox = lock(&client.outbox);
+                for f in frames {
+                    outbox.push(f);
+                }
+                None
+            }
+            hub::Answer::NeedsLog { after, upto } => Some((after, upto)),
+        }
     }
 
     /// Persisted events with `after < seq <= upto` (empty when they cannot be read: the hub then

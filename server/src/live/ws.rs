@@ -59,13 +59,7 @@ async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
     // rights taken away between the upgrade's check and now: end at once
     if holder.is_some_and(|h| revoke::revoked_since(revoke::realm(&live), &h, principal.checked_at))
     {
-        client
-            .outbox
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .end("your rights have changed: sign in again");
-        client.wake.notify_one();
-        client.ended.notify_one();
+        client.end("your rights have changed: sign in again");
     }
     let (mut tx, mut rx) = socket.split();
     let writer_client = client.clone();

@@ -140,6 +140,54 @@ async fn check_exactly_once(got: &Received, ids: &[String]) {
     }
 }
 
+/// A spot and a box of their own (Cô Giang), so other tests' incidents do not interleave.
+const SPOT: [f64; 2] = [106.6958, 10.7615];
+const BOX: [f64; 4] = [106.6950, 10.7608, 106.6966, 10.7622];
+
+/// A raw live client on [`BOX`] and `writers` clients creating incidents at [`SPOT`].
+struct Traffic {
+    got: Received,
+    reader: tokio::task::JoinHandle<()>,
+    halt: Arc<std::sync::atomic::AtomicBool>,
+    writers: Vec<tokio::task::JoinHandle<(Vec<String>, usize)>>,
+}
+
+impl Traffic {
+    async fn start(port: u16, cookie: &str, writers: usize) -> Traffic {
+        let got: Received = Default::default();
+        let reader = raw_client(port, cookie.to_string(), BOX, got.clone());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let halt = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writers = (0..writers)
+            .map(|_| writer(port, cookie.to_string(), SPOT, halt.clone()))
+            .collect();
+        Traffic {
+            got,
+            reader,
+            halt,
+            writers,
+        }
+    }
+
+    /// Stops the writers: the ids answered 201, and how many requests were not.
+    async fn stop(&mut self) -> (Vec<String>, usize) {
+        self.halt.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (mut made, mut failed) = (Vec::new(), 0);
+        for w in self.writers.drain(..) {
+            let (m, f) = w.await.expect("writer");
+            made.extend(m);
+            failed += f;
+        }
+        (made, failed)
+    }
+}
+
+impl Drop for Traffic {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
 async fn count_existing(url: &str, ids: &[String]) -> i64 {
     let pool = server::db::connect(url).await.expect("connect");
     sqlx::query_scalar("SELECT count(*) FROM incidents WHERE id = ANY($1)")
@@ -161,16 +209,7 @@ async fn incidents_survive_a_server_killed_at_random_and_each_event_arrives_once
     let mut server = start_server_on(port, &url);
     wait_healthy(port).await;
     let c = cookie(port).await;
-    // a box of its own (Cô Giang), so other tests' incidents do not interleave
-    let spot = [106.6958, 10.7615];
-    let bbox = [106.6950, 10.7608, 106.6966, 10.7622];
-    let got: Received = Default::default();
-    let reader = raw_client(port, c.clone(), bbox, got.clone());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let halt = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writers: Vec<_> = (0..3)
-        .map(|_| writer(port, c.clone(), spot, halt.clone()))
-        .collect();
+    let mut traffic = Traffic::start(port, &c, 3).await;
     for kill in 0..3 {
         let wait = rand::thread_rng().gen_range(300..1500);
         tokio::time::sleep(Duration::from_millis(wait)).await;
@@ -182,14 +221,7 @@ async fn incidents_survive_a_server_killed_at_random_and_each_event_arrives_once
         wait_healthy(port).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    halt.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut made = Vec::new();
-    let mut failed = 0;
-    for w in writers {
-        let (m, f) = w.await.expect("writer");
-        made.extend(m);
-        failed += f;
-    }
+    let (made, failed) = traffic.stop().await;
     println!(
         "faults: {} incidents answered 201, {failed} requests cut off by the kills",
         made.len()
@@ -200,8 +232,7 @@ async fn incidents_survive_a_server_killed_at_random_and_each_event_arrives_once
         made.len() as i64,
         "every 201 is kept"
     );
-    check_exactly_once(&got, &made).await;
-    reader.abort();
+    check_exactly_once(&traffic.got, &made).await;
     stop(server);
 }
 
@@ -341,14 +372,7 @@ async fn postgres_away_for_10_s_is_a_503_and_the_live_layer_recovers_with_no_gap
     let server = start_server_on(port, &cluster.url());
     wait_healthy(port).await;
     let c = cookie(port).await;
-    let bbox = [106.6950, 10.7608, 106.6966, 10.7622];
-    let got: Received = Default::default();
-    let reader = raw_client(port, c.clone(), bbox, got.clone());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let halt = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writers: Vec<_> = (0..2)
-        .map(|_| writer(port, c.clone(), [106.6958, 10.7615], halt.clone()))
-        .collect();
+    let mut traffic = Traffic::start(port, &c, 2).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     // a second session, never used yet: not in the session cache, so its lookup needs the database
     let unseen = cookie(port).await;
@@ -388,16 +412,16 @@ async fn postgres_away_for_10_s_is_a_503_and_the_live_layer_recovers_with_no_gap
         back.elapsed()
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
-    halt.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut made = Vec::new();
-    for w in writers {
-        made.extend(w.await.expect("writer").0);
-    }
+    let (made, refused) = traffic.stop().await;
+    println!(
+        "faults: {} incidents answered 201, {refused} answered 503 while PostgreSQL was away",
+        made.len()
+    );
+    assert!(refused > 0, "requests came while the database was away");
     assert_eq!(
         count_existing(&cluster.url(), &made).await,
         made.len() as i64
     );
-    check_exactly_once(&got, &made).await;
-    reader.abort();
+    check_exactly_once(&traffic.got, &made).await;
     stop(server);
 }

@@ -26,6 +26,19 @@ pub(crate) async fn new_operator(app: &axum::Router, name: &str) -> i64 {
     a.json()["id"].as_i64().expect("id")
 }
 
+/// A personal API token made with `cookie`'s session: its id and its secret.
+async fn new_token(app: &axum::Router, cookie: &str, name: &str) -> (i64, String) {
+    let a = send(
+        app,
+        json_request("POST", "/api/tokens", &json!({"name": name}), Some(cookie)),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let v: Value = a.json();
+    let secret = v["token"].as_str().expect("token").to_string();
+    (v["id"].as_i64().expect("id"), secret)
+}
+
 /// Signs `name` in; the `Cookie` header value.
 pub(crate) async fn cookie_of(app: &axum::Router, name: &str, password: &str) -> String {
     let a = send(
@@ -154,24 +167,8 @@ async fn revoked_tokens_and_password_resets_end_what_they_opened() {
     let (app, addr) = serve().await;
     let id = new_operator(&app, "rights-token").await;
     let cookie = cookie_of(&app, "rights-token", "rights-test-2026").await;
-    let token = |name: &'static str| {
-        let (app, cookie) = (app.clone(), cookie.clone());
-        async move {
-            let a = send(
-                &app,
-                json_request("POST", "/api/tokens", &json!({"name": name}), Some(&cookie)),
-            )
-            .await;
-            assert_eq!(a.status, 201, "{}", a.text);
-            let v: Value = a.json();
-            (
-                v["id"].as_i64().expect("id"),
-                v["token"].as_str().expect("token").to_string(),
-            )
-        }
-    };
-    let (revoked_id, revoked) = token("script").await;
-    let (_, kept) = token("gis").await;
+    let (revoked_id, revoked) = new_token(&app, &cookie, "script").await;
+    let (_, kept) = new_token(&app, &cookie, "gis").await;
     let mut by_revoked = socket(addr, ("authorization", &format!("Bearer {revoked}"))).await;
     let mut by_kept = socket(addr, ("authorization", &format!("Bearer {kept}"))).await;
     let gone = send(
@@ -256,18 +253,7 @@ async fn changing_ones_password_revokes_tokens_and_closes_sockets() {
     let (app, addr) = serve().await;
     new_operator(&app, "rights-self").await;
     let cookie = cookie_of(&app, "rights-self", "rights-test-2026").await;
-    let made = send(
-        &app,
-        json_request(
-            "POST",
-            "/api/tokens",
-            &json!({"name": "gis"}),
-            Some(&cookie),
-        ),
-    )
-    .await;
-    assert_eq!(made.status, 201, "{}", made.text);
-    let token = made.json()["token"].as_str().expect("token").to_string();
+    let (_, token) = new_token(&app, &cookie, "gis").await;
     let mut ws = socket(addr, ("cookie", &cookie)).await;
     let changed = send(
         &app,
