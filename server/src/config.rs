@@ -30,11 +30,70 @@ pub struct Config {
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
     pub ws_queue: usize,
+    /// Live sockets one user may hold open (`IOC_WS_PER_USER`, 16: the big screen, a few tabs, phones).
+    pub ws_per_user: usize,
     /// A live resume further behind than this many events gets a reset and snapshots instead
     /// (`IOC_LIVE_RESUME_MAX`, default 10000).
     pub live_resume_max: usize,
     /// Live video: pulls, probes and WebRTC (ICE) settings.
     pub video: VideoConfig,
+    /// Reverse proxies allowed to name the client through `Forwarded` / `X-Forwarded-For`
+    /// (`IOC_TRUSTED_PROXIES`, comma-separated CIDRs such as `127.0.0.1/32,10.0.0.0/8`). With any set,
+    /// `/metrics` is no longer open to loopback: only to admins and the scrape token.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A secret a Prometheus scraper sends as `Authorization: Bearer …` to read `/metrics`
+    /// (`IOC_METRICS_TOKEN`).
+    pub metrics_token: Option<String>,
+    /// A request not answered within this is answered 503 (`IOC_REQUEST_TIMEOUT_SECS`, 30).
+    pub request_timeout: std::time::Duration,
+    /// A database statement running longer is cancelled (`IOC_DB_STATEMENT_TIMEOUT_SECS`, 20).
+    pub statement_timeout: std::time::Duration,
+    /// Sign-in limits and password work (`IOC_SIGNIN_*`, `IOC_PASSWORD_WORKERS`).
+    pub sign_in: SignInConfig,
+}
+
+/// How hard anyone may try to sign in. The counts live in PostgreSQL, so they hold across several
+/// server processes; the worker count is per process (it bounds this process's memory and cores).
+#[derive(Clone, Debug)]
+pub struct SignInConfig {
+    /// Password checks (argon2id, 19 MiB each) running at once in this process
+    /// (`IOC_PASSWORD_WORKERS`; default the number of cores, at least 2).
+    pub password_workers: usize,
+    /// Sign-in attempts that may be checked per username and address within the window (5).
+    pub per_user: i64,
+    /// Failed or unfinished attempts per address, whatever the username, within the window
+    /// (`IOC_SIGNIN_ADDRESS_MAX`, 20): made-up usernames no longer get fresh tries.
+    pub per_address: i64,
+    /// Password checks one address may have running or queued in this process at once (2).
+    pub in_flight_per_address: usize,
+    /// The window, in seconds (15 minutes).
+    pub window_secs: i32,
+}
+
+impl Default for SignInConfig {
+    fn default() -> Self {
+        Self {
+            password_workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .max(2),
+            per_user: 5,
+            per_address: 20,
+            in_flight_per_address: 2,
+            window_secs: 15 * 60,
+        }
+    }
+}
+
+impl SignInConfig {
+    fn from_env() -> Result<Self, ConfigError> {
+        let d = Self::default();
+        Ok(Self {
+            password_workers: number("IOC_PASSWORD_WORKERS", d.password_workers)?,
+            per_address: number("IOC_SIGNIN_ADDRESS_MAX", d.per_address)?,
+            ..d
+        })
+    }
 }
 
 /// Live video settings (`IOC_VIDEO_*`, `IOC_CAMERA_PROBE_SECS`, `IOC_WEBRTC_*`).
@@ -61,6 +120,11 @@ pub struct VideoConfig {
     /// Open video sessions one user may hold (`IOC_VIDEO_SESSIONS_PER_USER`, 32: a 4×4 wall plus
     /// panels); each costs sockets and a UDP port.
     pub sessions_per_user: usize,
+    /// Open video sessions of all users together (`IOC_VIDEO_SESSIONS_MAX`, 256).
+    pub sessions_max: usize,
+    /// This server process's name in the viewing audit (`IOC_SERVER_ID`; default host name and
+    /// listening port): a restarted process closes the rows its predecessor left open.
+    pub server_id: String,
 }
 
 impl Default for VideoConfig {
@@ -75,6 +139,8 @@ impl Default for VideoConfig {
             turn_username: None,
             turn_password: None,
             sessions_per_user: 32,
+            sessions_max: 256,
+            server_id: "local".into(),
         }
     }
 }
@@ -136,6 +202,9 @@ impl VideoConfig {
             turn_username: var("IOC_WEBRTC_TURN_USERNAME"),
             turn_password: var("IOC_WEBRTC_TURN_PASSWORD"),
             sessions_per_user: number("IOC_VIDEO_SESSIONS_PER_USER", 32)?,
+            sessions_max: number("IOC_VIDEO_SESSIONS_MAX", 256)?,
+            // set by Config::from_env, which knows the port
+            server_id: String::new(),
         })
     }
 }
@@ -191,13 +260,17 @@ impl Config {
             "LEPTOS_SITE_ADDR"
         };
         let listen = var(listen_name).unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_string());
-        let listen_addr = listen
-            .parse()
-            .map_err(|e: std::net::AddrParseError| ConfigError {
-                name: listen_name,
-                value: listen.clone(),
-                reason: e.to_string(),
-            })?;
+        let listen_addr: SocketAddr =
+            listen
+                .parse()
+                .map_err(|e: std::net::AddrParseError| ConfigError {
+                    name: listen_name,
+                    value: listen.clone(),
+                    reason: e.to_string(),
+                })?;
+        let mut video = VideoConfig::from_env()?;
+        video.server_id = var("IOC_SERVER_ID")
+            .unwrap_or_else(|| format!("{}:{}", host_name(), listen_addr.port()));
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             listen_addr,
@@ -213,9 +286,49 @@ impl Config {
                 || flag("IOC_SIMULATE_VEHICLES")?,
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
+            ws_per_user: number("IOC_WS_PER_USER", 16)?,
             live_resume_max: number("IOC_LIVE_RESUME_MAX", 10_000)?,
-            video: VideoConfig::from_env()?,
+            video,
+            sign_in: SignInConfig::from_env()?,
+            trusted_proxies: match var("IOC_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(v) => v
+                    .split(',')
+                    .map(|s| {
+                        let s = s.trim();
+                        // a bare address is a /32 (or /128)
+                        s.parse::<ipnet::IpNet>()
+                            .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| ConfigError {
+                        name: "IOC_TRUSTED_PROXIES",
+                        value: v.clone(),
+                        reason: "use comma-separated CIDRs such as 127.0.0.1/32,10.0.0.0/8".into(),
+                    })?,
+            },
+            metrics_token: var("IOC_METRICS_TOKEN"),
+            request_timeout: std::time::Duration::from_secs(number(
+                "IOC_REQUEST_TIMEOUT_SECS",
+                30,
+            )?),
+            statement_timeout: std::time::Duration::from_secs(number(
+                "IOC_DB_STATEMENT_TIMEOUT_SECS",
+                20,
+            )?),
         })
+    }
+}
+
+/// The machine's host name ("localhost" when it has none).
+fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(0);
+    match std::str::from_utf8(&buf[..end]) {
+        Ok(name) if ok && !name.is_empty() => name.to_string(),
+        _ => "localhost".to_string(),
     }
 }
 

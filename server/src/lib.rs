@@ -9,7 +9,12 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+#[cfg(test)]
+mod fuzz_tests;
+pub mod guard;
+pub mod headers;
 pub mod health;
+pub mod idempotency;
 pub mod incidents;
 pub mod live;
 pub mod ogc;
@@ -37,6 +42,8 @@ pub struct AppState {
     pub live: Arc<live::Live>,
     /// Camera pulls and WebRTC viewers.
     pub video: Arc<video::Video>,
+    /// Sign-in password checks in flight per client address (`auth::attempts`).
+    pub sign_ins: Arc<auth::attempts::InFlight>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -59,6 +66,23 @@ pub fn tune_connection(tcp: &mut tokio::net::TcpStream) {
 /// Request bodies are small JSON documents; anything larger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Once a minute, for as long as the server runs: sign-in records past their window and idempotency
+/// keys past their 24 hours are deleted, so neither table grows with traffic.
+pub fn spawn_housekeeping(pool: PgPool, sign_in_window_secs: i32) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(e) = auth::attempts::trim(&pool, sign_in_window_secs).await {
+                tracing::warn!(error = %e, "could not trim sign-in records");
+            }
+            if let Err(e) = idempotency::trim(&pool).await {
+                tracing::warn!(error = %e, "could not trim idempotency keys");
+            }
+        }
+    });
+}
+
 /// Leptos options from the configuration (cargo-leptos' `LEPTOS_*` variables name the same things).
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder()
@@ -71,10 +95,11 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The whole HTTP surface of the server.
 ///
-/// Order of the layers, outermost first: the cross-site guard, then authentication (who is asking),
-/// then routing, then each route's access policy (`auth::policy`), then the handler.
+/// Order of the layers, outermost first: a panic becomes a 500 (`guard`), the client's address is
+/// found (`auth::address`), the request's time limit starts, the body limit, the cross-site guard,
+/// authentication (who is asking), routing, each route's access policy (`auth::policy`), the handler.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(health::router())
         .merge(auth::router())
         .merge(ogc::router())
@@ -92,5 +117,17 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(auth::policy::csrf_guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::address::client_address_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ));
+    guard::catch_panics(routes).with_state(state)
 }

@@ -21,7 +21,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let config = Config::from_env()?;
-    let pool = db::prepare(&config.database_url, &config.camera_rtsp_base).await?;
+    let pool = db::prepare_with(
+        &config.database_url,
+        &config.camera_rtsp_base,
+        config.statement_timeout,
+    )
+    .await?;
+    auth::password::configure(config.sign_in.password_workers);
+    server::spawn_housekeeping(pool.clone(), config.sign_in.window_secs);
     auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users).await?;
     let live = Live::start(
         pool.clone(),
@@ -36,13 +43,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if config.simulate_vehicles {
         tokio::spawn(server::live::simulator::run(live.clone()));
     }
+    let left_open = server::video::audit::close_left_open(&pool, &config.video.server_id).await?;
+    if left_open > 0 {
+        tracing::warn!(
+            rows = left_open,
+            server = %config.video.server_id,
+            "closed viewing audit rows the previous run left open"
+        );
+    }
     let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
+    let live_for_shutdown = live.clone();
     let state = AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config.clone()),
         pool,
         live,
-        video,
+        video: video.clone(),
+        sign_ins: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!("ioc-map listening on http://{}", config.listen_addr);
@@ -51,9 +68,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         listener.tap_io(server::tune_connection),
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown(live_for_shutdown, video))
     .await?;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// Longest a shutdown may take before the process exits regardless.
+const SHUTDOWN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Resolves on SIGTERM or Ctrl-C, once the live sockets have been told (close 1001: they reconnect,
+/// to this server's successor or another node) and every video session has ended with its audit row
+/// closed. New connections are refused from then on; open requests get until the deadline.
+async fn shutdown(live: Arc<Live>, video: Arc<server::video::Video>) {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: closing live sockets and video sessions");
+    tokio::spawn(async {
+        tokio::time::sleep(SHUTDOWN_DEADLINE).await;
+        tracing::warn!("shutdown took longer than {SHUTDOWN_DEADLINE:?}; exiting now");
+        std::process::exit(0);
+    });
+    let sockets = live.shut_down();
+    let sessions = video.end_all("the server is stopping").await;
+    // the close frames go out from the sockets' own tasks: give them a moment to be sent
+    let closing = std::time::Instant::now();
+    while live.clients() > 0 && closing.elapsed() < std::time::Duration::from_secs(3) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tracing::info!(
+        sockets,
+        sessions,
+        still_open = live.clients(),
+        "live sockets and video sessions closed"
+    );
 }

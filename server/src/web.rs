@@ -43,7 +43,11 @@ async fn api_not_found(uri: Uri) -> ApiError {
 pub fn app_router(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let csp = crate::headers::page_context(state.config.basemap_style_url.is_some());
     Router::new()
-        .leptos_routes(state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(state, routes, csp.clone(), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(csp, shell))
 }

@@ -21,6 +21,10 @@ pub fn SignInPage() -> impl IntoView {
                 "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
                 "Too many failed sign-ins. Try again in 15 minutes.",
             )),
+            Some("busy") => Some((
+                "Máy chủ đang bận. Vui lòng thử lại sau giây lát.",
+                "The server is busy. Try again in a moment.",
+            )),
             Some("missing") => Some((
                 "Nhập tên đăng nhập và mật khẩu.",
                 "Enter your username and password.",

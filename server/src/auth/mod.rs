@@ -1,6 +1,8 @@
 //! Who is asking: sign-in with sessions (cookie) or personal API tokens (Bearer), roles, and the
 //! access policy every route declares (`policy`).
 
+pub mod address;
+pub mod attempts;
 pub mod cache;
 pub mod password;
 pub mod policy;
@@ -89,11 +91,16 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The client's address, for the sign-in limit.
+/// The client's address (behind a trusted proxy, the proxy's client: `address`), for the sign-in
+/// limits and the audit; "local" for a request that did not come over TCP.
 pub fn client_address(req_extensions: &axum::http::Extensions) -> String {
-    req_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    let ip = match req_extensions.get::<address::ClientAddress>() {
+        Some(a) => a.ip,
+        None => req_extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+    };
+    ip.map(|ip| ip.to_string())
         .unwrap_or_else(|| "local".to_string())
 }
 

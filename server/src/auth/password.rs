@@ -5,6 +5,10 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
 use crate::error::ApiError;
 
 pub const MIN_LEN: usize = 10;
@@ -28,42 +32,153 @@ pub fn check_new(field: &str, password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Password work (argon2id, 19 MiB and tens of milliseconds of one core each) is the most expensive
+/// thing an anonymous client can ask for, so at most [`workers`] checks run at once in this process and
+/// only a short queue may wait for them; past that, [`Busy`] at once (a 503 with `Retry-After`), so a
+/// flood costs a bounded amount of memory and a real operator's sign-in still finds a free worker.
+struct Gate {
+    workers: tokio::sync::Semaphore,
+    size: usize,
+    /// Checks waiting for a worker right now.
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+/// Every password worker is busy and the queue is full; try again shortly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+/// How long a check may wait for a worker before it gives up with [`Busy`].
+const MAX_WAIT: Duration = Duration::from_secs(2);
+
+static GATE: OnceLock<Gate> = OnceLock::new();
+
+/// Sets the number of concurrent password checks (`IOC_PASSWORD_WORKERS`); call once at start-up,
+/// before the first check. Without it: the number of cores, at least 2.
+pub fn configure(workers: usize) {
+    let _ = GATE.set(Gate::new(workers));
+}
+
+/// The number of concurrent password checks in this process.
+pub fn workers() -> usize {
+    gate().size
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
+}
+
+fn gate() -> &'static Gate {
+    GATE.get_or_init(|| Gate::new(default_workers()))
+}
+
+impl Gate {
+    fn new(workers: usize) -> Self {
+        let workers = workers.max(1);
+        Self {
+            workers: tokio::sync::Semaphore::new(workers),
+            size: workers,
+            waiting: AtomicUsize::new(0),
+            // enough for a shift change signing in together, small enough to answer a flood quickly
+            max_waiting: workers * 4,
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a worker is free.
+    async fn run<T: Send + 'static>(
+        &'static self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit = match self.workers.try_acquire() {
+            Ok(p) => p,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(Busy);
+                }
+                let got = tokio::time::timeout(MAX_WAIT, self.workers.acquire()).await;
+                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                match got {
+                    Ok(Ok(p)) => p,
+                    _ => return Err(Busy),
+                }
+            }
+        };
+        let done = tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(permit);
+            out
+        })
+        .await;
+        done.map_err(|e| {
+            tracing::error!(error = %e, "password task failed");
+            Busy
+        })
+    }
+}
+
+impl From<Busy> for ApiError {
+    fn from(_: Busy) -> Self {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            format!("the server is busy checking passwords; try again in {RETRY_AFTER_SECS} s"),
+        )
+    }
+}
+
+/// What a [`Busy`] answer asks the client to wait, in seconds.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// A 503 with `Retry-After` for a [`Busy`] gate.
+pub fn busy_response() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            axum::http::header::RETRY_AFTER,
+            RETRY_AFTER_SECS.to_string(),
+        )],
+        ApiError::from(Busy),
+    )
+        .into_response()
+}
+
 pub async fn hash(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "password hashing task failed");
-        ApiError::unavailable("password hashing failed")
-    })?
-    .map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        ApiError::unavailable("password hashing failed")
-    })
+    gate()
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+        })
+        .await?
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            ApiError::unavailable("password hashing failed")
+        })
 }
 
 /// True when `password` matches `hash`. With no hash (unknown user) a dummy hash is checked, so an
-/// unknown user takes as long as a wrong password.
-pub async fn verify(hash: Option<String>, password: String) -> bool {
+/// unknown user takes as long as a wrong password (and costs the same worker).
+pub async fn verify(hash: Option<String>, password: String) -> Result<bool, Busy> {
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$pL0pT8c6xZ7B0W1S8m8w0b5o5m0d3Q8r8JcYl0N8cWQ";
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| DUMMY.to_string());
-    let ok = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
-    known && ok
+    let ok = gate()
+        .run(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await?;
+    Ok(known && ok)
 }
 
 #[cfg(test)]
@@ -74,9 +189,18 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let h = hash("correct horse battery".into()).await.expect("hash");
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify(Some(h.clone()), "correct horse battery".into()).await);
-        assert!(!verify(Some(h), "wrong horse battery".into()).await);
-        assert!(!verify(None, "correct horse battery".into()).await);
+        assert_eq!(
+            verify(Some(h.clone()), "correct horse battery".into()).await,
+            Ok(true)
+        );
+        assert_eq!(
+            verify(Some(h), "wrong horse battery".into()).await,
+            Ok(false)
+        );
+        assert_eq!(
+            verify(None, "correct horse battery".into()).await,
+            Ok(false)
+        );
     }
 
     #[test]

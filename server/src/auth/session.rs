@@ -12,14 +12,10 @@ use serde_json::json;
 
 use app::model::SessionUser;
 
-use super::{cookie, password, revoke, store, Principal, Via, SESSION_COOKIE};
+use super::{attempts, cookie, password, revoke, store, Principal, Via, SESSION_COOKIE};
 use crate::error::{ApiError, ApiJson};
 use crate::AppState;
 use app::api::encode as encode_component;
-
-/// Failed sign-ins allowed per user and address within the window before 429.
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW_SECS: i32 = 15 * 60;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,7 +28,11 @@ pub fn router() -> Router<AppState> {
 
 enum SignInError {
     Invalid,
-    TooMany { retry_after: i64 },
+    TooMany {
+        retry_after: i64,
+    },
+    /// Every password worker is busy, or this address has checks in flight already: 503.
+    Busy,
     Api(ApiError),
 }
 
@@ -42,36 +42,87 @@ impl From<sqlx::Error> for SignInError {
     }
 }
 
+/// Checks a password of `username` under the sign-in limits (`attempts`): `Ok(Some(user))` when it
+/// is theirs, `Ok(None)` when not (recorded as a failure).
+async fn checked_password(
+    state: &AppState,
+    username: &str,
+    password_text: String,
+    address: &str,
+) -> Result<Option<store::UserRow>, SignInError> {
+    let limits = &state.config.sign_in;
+    let _in_flight = state
+        .sign_ins
+        .enter(address, limits.in_flight_per_address)
+        .ok_or(SignInError::Busy)?;
+    let attempt = match store::reserve_attempt(&state.pool, username, address, limits).await? {
+        store::Reservation::Granted(id) => id,
+        store::Reservation::Refused { retry_after } => {
+            return Err(SignInError::TooMany { retry_after })
+        }
+    };
+    let user = store::user_by_name(&state.pool, username).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    match password::verify(hash, password_text).await {
+        Ok(true) => {
+            store::clear_failures(&state.pool, username, address).await?;
+            Ok(user)
+        }
+        Ok(false) => Ok(None),
+        Err(password::Busy) => {
+            store::release_attempt(&state.pool, attempt).await?;
+            Err(SignInError::Busy)
+        }
+    }
+}
+
 async fn sign_in(
     state: &AppState,
     username: &str,
     password_text: String,
     address: &str,
 ) -> Result<(SessionUser, String), SignInError> {
-    let username = username.trim().to_lowercase();
-    let (failures, retry_after) =
-        store::recent_failures(&state.pool, &username, address, FAILURE_WINDOW_SECS).await?;
-    if failures >= MAX_FAILURES {
-        return Err(SignInError::TooMany {
-            retry_after: retry_after.max(1),
-        });
-    }
-    let user = store::user_by_name(&state.pool, &username).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = password::verify(hash, password_text).await;
-    match user {
-        Some(u) if ok && !u.disabled => {
-            store::clear_failures(&state.pool, &username, address).await?;
+    let username = attempts::normal_username(username);
+    match checked_password(state, &username, password_text, address).await? {
+        Some(u) if !u.disabled => {
             let token = store::create_session(&state.pool, u.id, address).await?;
             tracing::info!(user = %u.username, %address, "signed in");
             Ok((u.session_user(), token))
         }
         _ => {
-            store::record_failure(&state.pool, &username, address).await?;
             tracing::warn!(user = %username, %address, "failed sign-in");
             Err(SignInError::Invalid)
         }
     }
+}
+
+/// The sign-in fields' lengths, checked before anything is looked up.
+fn check_credentials(username: &str, password_text: &str) -> Result<(), ApiError> {
+    if username.trim().is_empty() {
+        return Err(ApiError::bad_request("username", "username is empty"));
+    }
+    if username.chars().count() > attempts::MAX_USERNAME_CHARS {
+        return Err(ApiError::bad_request(
+            "username",
+            format!(
+                "username must have at most {} characters",
+                attempts::MAX_USERNAME_CHARS
+            ),
+        ));
+    }
+    if password_text.is_empty() {
+        return Err(ApiError::bad_request("password", "password is empty"));
+    }
+    if password_text.chars().count() > attempts::MAX_PASSWORD_CHARS {
+        return Err(ApiError::bad_request(
+            "password",
+            format!(
+                "password must have at most {} characters",
+                attempts::MAX_PASSWORD_CHARS
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
@@ -98,12 +149,7 @@ async fn sign_in_json(
     req_ext: axum::http::Extensions,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
-    if body.username.trim().is_empty() {
-        return Err(ApiError::bad_request("username", "username is empty"));
-    }
-    if body.password.is_empty() {
-        return Err(ApiError::bad_request("password", "password is empty"));
-    }
+    check_credentials(&body.username, &body.password)?;
     let address = super::client_address(&req_ext);
     match sign_in(&state, &body.username, body.password, &address).await {
         Ok((user, token)) => {
@@ -120,6 +166,7 @@ async fn sign_in_json(
             "wrong username or password",
         )),
         Err(SignInError::TooMany { retry_after }) => Ok(too_many(retry_after).into_response()),
+        Err(SignInError::Busy) => Ok(password::busy_response()),
         Err(SignInError::Api(e)) => Err(e),
     }
 }
@@ -185,18 +232,32 @@ async fn change_password(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     headers: HeaderMap,
+    req_ext: axum::http::Extensions,
     ApiJson(body): ApiJson<PasswordChange>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let me = principal.user.ok_or_else(ApiError::unauthorized)?;
     password::check_new("new_password", &body.new_password)?;
-    let row = store::user_by_id(&state.pool, me.id)
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    if !password::verify(Some(row.password_hash), body.current_password).await {
+    if body.current_password.chars().count() > attempts::MAX_PASSWORD_CHARS {
         return Err(ApiError::bad_request(
             "current_password",
             "current_password is wrong",
         ));
+    }
+    // the current password is checked under the sign-in limits: a stolen session cannot guess it
+    let address = super::client_address(&req_ext);
+    match checked_password(&state, &me.username, body.current_password, &address).await {
+        Ok(Some(u)) if u.id == me.id => {}
+        Ok(_) | Err(SignInError::Invalid) => {
+            return Err(ApiError::bad_request(
+                "current_password",
+                "current_password is wrong",
+            ))
+        }
+        Err(SignInError::TooMany { retry_after }) => {
+            return Ok(too_many(retry_after).into_response())
+        }
+        Err(SignInError::Busy) => return Ok(password::busy_response()),
+        Err(SignInError::Api(e)) => return Err(e),
     }
     let hash = password::hash(body.new_password).await?;
     let keep = cookie(&headers, SESSION_COOKIE)
@@ -229,7 +290,7 @@ async fn change_password(
         Ok(())
     })
     .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Only a path on this site may be a redirect target after sign-in.
@@ -272,6 +333,9 @@ async fn sign_in_form(State(state): State<AppState>, req: Request) -> Result<Res
     if username.trim().is_empty() || password_text.is_empty() {
         return Ok(back("missing"));
     }
+    if check_credentials(&username, &password_text).is_err() {
+        return Ok(back("invalid"));
+    }
     match sign_in(&state, &username, password_text, &address).await {
         Ok((user, token)) => {
             let cookie = session_cookie(&state, &token, i64::from(store::SESSION_HOURS) * 3600);
@@ -280,6 +344,7 @@ async fn sign_in_form(State(state): State<AppState>, req: Request) -> Result<Res
         }
         Err(SignInError::Invalid) => Ok(back("invalid")),
         Err(SignInError::TooMany { .. }) => Ok(back("locked")),
+        Err(SignInError::Busy) => Ok(back("busy")),
         Err(SignInError::Api(e)) => Err(e),
     }
 }

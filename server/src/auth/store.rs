@@ -126,33 +126,79 @@ pub async fn delete_session(pool: &PgPool, token: &str) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Failed sign-ins for this user and address within the window, and seconds until the oldest leaves it.
-pub async fn recent_failures(
+/// The answer to "may this attempt be checked?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Yes; the attempt is recorded (as a failure until `clear_failures` says otherwise) with this id.
+    Granted(i64),
+    /// No: too many for this username from this address, or from this address at all; seconds until
+    /// the oldest of them leaves the window.
+    Refused { retry_after: i64 },
+}
+
+/// Records an attempt before its password is checked, unless the limits are reached: the count and
+/// the insert run under a per-address advisory lock in one transaction, so no number of parallel
+/// attempts, in any number of processes, gets more than the limits checked (see `attempts`).
+pub async fn reserve_attempt(
     pool: &PgPool,
     username: &str,
     address: &str,
-    window_secs: i32,
-) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT count(*), coalesce(ceil(extract(epoch FROM min(at) + make_interval(secs => $3) - now())), 0)::bigint
-           FROM sign_in_failures
-          WHERE username = $1 AND address = $2 AND at > now() - make_interval(secs => $3)",
+    limits: &crate::config::SignInConfig,
+) -> Result<Reservation, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Counts {
+        user_count: i64,
+        address_count: i64,
+        user_retry: i64,
+        address_retry: i64,
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('ioc-sign-in:' || $1, 0))")
+        .bind(address)
+        .execute(&mut *tx)
+        .await?;
+    // clock_timestamp: the lock may have been waited for, and now() is the transaction's start
+    let c: Counts = sqlx::query_as(
+        "WITH w AS (SELECT username, at FROM sign_in_failures
+                     WHERE address = $2 AND at > clock_timestamp() - make_interval(secs => $3::float8))
+         SELECT count(*) FILTER (WHERE username = $1) AS user_count,
+                count(*) AS address_count,
+                coalesce(ceil(extract(epoch FROM min(at) FILTER (WHERE username = $1)
+                     + make_interval(secs => $3::float8) - clock_timestamp())), 0)::bigint AS user_retry,
+                coalesce(ceil(extract(epoch FROM min(at)
+                     + make_interval(secs => $3::float8) - clock_timestamp())), 0)::bigint AS address_retry
+           FROM w",
     )
     .bind(username)
     .bind(address)
-    .bind(f64::from(window_secs))
-    .fetch_one(pool)
-    .await
+    .bind(f64::from(limits.window_secs))
+    .fetch_one(&mut *tx)
+    .await?;
+    if c.user_count >= limits.per_user {
+        return Ok(Reservation::Refused {
+            retry_after: c.user_retry.max(1),
+        });
+    }
+    if c.address_count >= limits.per_address {
+        return Ok(Reservation::Refused {
+            retry_after: c.address_retry.max(1),
+        });
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sign_in_failures (username, address, at) VALUES ($1, $2, clock_timestamp()) RETURNING id",
+    )
+    .bind(username)
+    .bind(address)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Reservation::Granted(id))
 }
 
-pub async fn record_failure(
-    pool: &PgPool,
-    username: &str,
-    address: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sign_in_failures (username, address) VALUES ($1, $2)")
-        .bind(username)
-        .bind(address)
+/// Forgets a reserved attempt whose password was never checked (every worker was busy).
+pub async fn release_attempt(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
+        .bind(id)
         .execute(pool)
         .await?;
     Ok(())
@@ -172,12 +218,13 @@ pub async fn revoke_tokens_of(
     Ok(())
 }
 
+/// A successful sign-in: this user's records from this address go (the reserved attempt with them).
 pub async fn clear_failures(
     pool: &PgPool,
     username: &str,
     address: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE (username = $1 AND address = $2) OR at < now() - interval '1 day'")
+    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1 AND address = $2")
         .bind(username)
         .bind(address)
         .execute(pool)

@@ -269,6 +269,8 @@ async fn main() {
         &[
             ("IOC_ADMIN_PASSWORD", PASSWORD.into()),
             ("IOC_WS_QUEUE", "4096".into()),
+            // every client of the benchmark is one user
+            ("IOC_WS_PER_USER", "100000".into()),
             ("IOC_CAMERA_PROBE_SECS", "0".into()),
         ],
         "target/ws-bench-server.log",

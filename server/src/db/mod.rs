@@ -59,10 +59,27 @@ pub async fn create_database_if_absent(url: &str) -> Result<(), DbError> {
 /// Two planner settings for this workload: JIT compilation off (it cost ~450 ms on area queries whose
 /// estimated cost crossed its threshold, far more than it saved), and custom plans always (spatial
 /// selectivity depends on the area itself, which a generic plan cannot see).
+///
+/// Every statement is cancelled after [`DEFAULT_STATEMENT_TIMEOUT`] (a runaway query must not hold a
+/// connection of the 16 for ever), and a transaction left idle is ended after a minute.
 pub async fn connect(url: &str) -> Result<PgPool, DbError> {
+    connect_with(url, DEFAULT_STATEMENT_TIMEOUT).await
+}
+
+/// The default statement time limit (`IOC_DB_STATEMENT_TIMEOUT_SECS`).
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// [`connect`] with another statement time limit.
+pub async fn connect_with(url: &str, statement_timeout: Duration) -> Result<PgPool, DbError> {
+    let timeout_ms = statement_timeout.as_millis().to_string();
     let opts = PgConnectOptions::from_str(url)
         .map_err(DbError::Url)?
-        .options([("jit", "off"), ("plan_cache_mode", "force_custom_plan")]);
+        .options([
+            ("jit", "off"),
+            ("plan_cache_mode", "force_custom_plan"),
+            ("statement_timeout", timeout_ms.as_str()),
+            ("idle_in_transaction_session_timeout", "60000"),
+        ]);
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(3))
@@ -73,8 +90,17 @@ pub async fn connect(url: &str) -> Result<PgPool, DbError> {
 
 /// Everything start-up needs: database, schema, District 1 seed.
 pub async fn prepare(url: &str, camera_rtsp_base: &str) -> Result<PgPool, DbError> {
+    prepare_with(url, camera_rtsp_base, DEFAULT_STATEMENT_TIMEOUT).await
+}
+
+/// [`prepare`] with another statement time limit.
+pub async fn prepare_with(
+    url: &str,
+    camera_rtsp_base: &str,
+    statement_timeout: Duration,
+) -> Result<PgPool, DbError> {
     create_database_if_absent(url).await?;
-    let pool = connect(url).await?;
+    let pool = connect_with(url, statement_timeout).await?;
     MIGRATOR.run(&pool).await?;
     if seed::load_district1(&pool, camera_rtsp_base)
         .await

@@ -45,7 +45,7 @@ async fn feature(
     Ok(row.map(|(f, x, y)| (f, [x, y])))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 struct NewIncident {
     kind: String,
@@ -98,9 +98,12 @@ pub(crate) async fn ward_at(
 async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<NewIncident>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
+    let key = crate::idempotency::key_of(&headers)?;
     if !INCIDENT_KINDS.iter().any(|(k, _, _)| *k == body.kind) {
         let kinds: Vec<&str> = INCIDENT_KINDS.iter().map(|(k, _, _)| *k).collect();
         return Err(ApiError::bad_request(
@@ -126,6 +129,14 @@ async fn create(
     }
     let [lon, lat] = point_of(&body.geometry)?;
     let mut tx = state.pool.begin().await?;
+    if let Some(key) = &key {
+        let fingerprint = crate::idempotency::fingerprint(&body);
+        if let crate::idempotency::Claim::Replay(answer) =
+            crate::idempotency::claim(&mut tx, user.id, key, &fingerprint).await?
+        {
+            return Ok(answer);
+        }
+    }
     let ward = ward_at(&mut tx, [lon, lat]).await?;
     let id: String = sqlx::query_scalar(
         "INSERT INTO incidents (kind, severity, description, ward_code, reported_by, geom)
@@ -141,20 +152,26 @@ async fn create(
     .fetch_one(&mut *tx)
     .await?;
     history(&mut tx, &id, &user, None, "new", None, "").await?;
-    let f = commit_and_publish(&state, tx, &id).await?;
-    Ok((StatusCode::CREATED, Json(f)))
+    let remember = key.map(|k| (user.id, k));
+    let f = commit_and_publish(&state, tx, &id, remember).await?;
+    Ok((StatusCode::CREATED, Json(f)).into_response())
 }
 
 /// Ends a change of incident `id`: its feature as changed, a live event in the same transaction,
-/// the commit, then the broadcast. Returns the feature for the HTTP answer.
+/// the commit, then the broadcast. Returns the feature for the HTTP answer. With an idempotency key
+/// (user, key) the answer (201 and the feature) is stored in the same transaction.
 async fn commit_and_publish(
     state: &AppState,
     mut tx: Transaction<'_, Postgres>,
     id: &str,
+    idempotency_key: Option<(i64, String)>,
 ) -> Result<Value, ApiError> {
     let (f, pos) = feature(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("incident vanished"))?;
+    if let Some((user_id, key)) = &idempotency_key {
+        crate::idempotency::store(&mut tx, *user_id, key, StatusCode::CREATED, &f).await?;
+    }
     let ev = live::record(&mut tx, "incidents", Op::Upsert, id, f.clone(), Some(pos)).await?;
     tx.commit().await?;
     state.live.publish(ev).await;
@@ -273,7 +290,7 @@ async fn change(
         body.comment.trim(),
     )
     .await?;
-    let f = commit_and_publish(&state, tx, &id).await?;
+    let f = commit_and_publish(&state, tx, &id, None).await?;
     Ok(Json(f))
 }
 

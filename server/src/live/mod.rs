@@ -41,6 +41,8 @@ pub struct LiveConfig {
     /// reading what it missed (`IOC_LIVE_RESUME_MAX`): one socket cannot make the server read a
     /// night's log, however many sockets ask.
     pub resume_max: usize,
+    /// Bytes a client may have queued before it is cut off, whatever the frame count.
+    pub queue_bytes: usize,
 }
 
 impl Default for LiveConfig {
@@ -51,6 +53,7 @@ impl Default for LiveConfig {
             memory_events: 100_000,
             closed_linger: Duration::from_secs(600),
             resume_max: 10_000,
+            queue_bytes: outbox::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -307,16 +310,55 @@ impl Live {
     }
 
     pub fn connect(&self, holder: Option<Holder>) -> Arc<ClientHandle> {
+        self.connect_capped(holder, usize::MAX)
+            .expect("no cap cannot be reached")
+    }
+
+    /// Sockets a user has open.
+    pub fn sockets_of(&self, user_id: i64) -> usize {
+        lock(&self.clients)
+            .values()
+            .filter(|c| c.holder.as_ref().is_some_and(|h| h.user_id == user_id))
+            .count()
+    }
+
+    /// [`Live::connect`], unless the holder's user has `cap` sockets open already: the count and
+    /// the registration happen under one lock, so parallel upgrades cannot pass the cap together.
+    pub fn connect_capped(&self, holder: Option<Holder>, cap: usize) -> Option<Arc<ClientHandle>> {
+        let mut clients = lock(&self.clients);
+        if let Some(h) = &holder {
+            let open = clients
+                .values()
+                .filter(|c| c.holder.as_ref().is_some_and(|o| o.user_id == h.user_id))
+                .count();
+            if open >= cap {
+                return None;
+            }
+        }
         let id = self.next_client.fetch_add(1, Ordering::Relaxed);
         let handle = Arc::new(ClientHandle {
             id,
             holder,
-            outbox: Mutex::new(Outbox::new(self.config.queue_capacity)),
+            outbox: Mutex::new(Outbox::with_bytes(
+                self.config.queue_capacity,
+                self.config.queue_bytes,
+            )),
             wake: Notify::new(),
             ended: Notify::new(),
         });
-        lock(&self.clients).insert(id, handle.clone());
-        handle
+        clients.insert(id, handle.clone());
+        Some(handle)
+    }
+
+    /// The server is shutting down: every socket gets a 1001 close ("going away") and reconnects.
+    pub fn shut_down(&self) -> usize {
+        let all: Vec<Arc<ClientHandle>> = lock(&self.clients).values().cloned().collect();
+        for c in &all {
+            lock(&c.outbox).end_with(outbox::CLOSE_GOING_AWAY, "the server is restarting");
+            c.wake.notify_one();
+            c.ended.notify_one();
+        }
+        all.len()
     }
 
     /// Closes the sockets whose holder `covers` accepts (code 4001, `reason`); how many.

@@ -9,6 +9,10 @@ use std::sync::Arc;
 pub struct Outbox {
     frames: VecDeque<Arc<str>>,
     capacity: usize,
+    /// Bytes of the frames queued, and the most that may be (a few huge snapshots fill memory long
+    /// before they fill the frame count).
+    bytes: usize,
+    max_bytes: usize,
     closed: Option<String>,
     /// The WebSocket close code to send with the reason.
     code: u16,
@@ -21,12 +25,23 @@ pub const OVERFLOW_REASON: &str = "too slow: queue full, resume with since";
 pub const CLOSE_OVERFLOW: u16 = 1013;
 pub const CLOSE_BAD_MESSAGE: u16 = 1008;
 pub const CLOSE_RIGHTS_ENDED: u16 = 4001;
+/// 1001 "going away": the server is shutting down; the browser reconnects (to it or another node).
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Bytes a client's queue may hold by default (`LiveConfig::queue_bytes`).
+pub const DEFAULT_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 impl Outbox {
     pub fn new(capacity: usize) -> Self {
+        Self::with_bytes(capacity, DEFAULT_MAX_BYTES)
+    }
+
+    /// A queue of at most `capacity` frames and `max_bytes` bytes.
+    pub fn with_bytes(capacity: usize, max_bytes: usize) -> Self {
         Self {
             frames: VecDeque::new(),
             capacity,
+            bytes: 0,
+            max_bytes,
             closed: None,
             code: CLOSE_BAD_MESSAGE,
         }
@@ -37,12 +52,14 @@ impl Outbox {
         if self.closed.is_some() {
             return false;
         }
-        if self.frames.len() >= self.capacity {
+        if self.frames.len() >= self.capacity || self.bytes + frame.len() > self.max_bytes {
             self.frames.clear();
+            self.bytes = 0;
             self.closed = Some(OVERFLOW_REASON.to_string());
             self.code = CLOSE_OVERFLOW;
             return false;
         }
+        self.bytes += frame.len();
         self.frames.push_back(frame);
         true
     }
@@ -51,14 +68,27 @@ impl Outbox {
     /// socket has not taken stays here, where the capacity applies.
     pub fn take(&mut self, n: usize) -> Vec<Arc<str>> {
         let n = n.min(self.frames.len());
-        self.frames.drain(..n).collect()
+        let taken: Vec<Arc<str>> = self.frames.drain(..n).collect();
+        self.bytes -= taken.iter().map(|f| f.len()).sum::<usize>();
+        taken
     }
 
     /// Closes at once: what is queued is dropped (the reader's rights ended, nothing more may reach it).
     pub fn end(&mut self, reason: impl Into<String>) {
+        self.end_with(CLOSE_RIGHTS_ENDED, reason);
+    }
+
+    /// Closes at once with `code`: what is queued is dropped.
+    pub fn end_with(&mut self, code: u16, reason: impl Into<String>) {
         self.frames.clear();
+        self.bytes = 0;
         self.closed = Some(reason.into());
-        self.code = CLOSE_RIGHTS_ENDED;
+        self.code = code;
+    }
+
+    /// Bytes queued.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn close(&mut self, reason: impl Into<String>) {
@@ -106,5 +136,18 @@ mod tests {
             "a closed queue drops what it held: the client resumes with since"
         );
         assert!(!q.push("4".into()));
+    }
+
+    #[test]
+    fn a_queue_is_bounded_in_bytes_too() {
+        let mut q = Outbox::with_bytes(100, 10);
+        assert!(q.push("12345".into()) && q.push("6789".into()));
+        assert_eq!(q.bytes(), 9);
+        assert_eq!(q.take(1).len(), 1);
+        assert_eq!(q.bytes(), 4, "taking frees their bytes");
+        assert!(q.push("abcdef".into()), "4 + 6 fit in 10");
+        assert!(!q.push("x".into()), "11 bytes do not");
+        assert_eq!(q.closed().map(|c| c.0), Some(CLOSE_OVERFLOW));
+        assert_eq!(q.bytes(), 0);
     }
 }

@@ -2,34 +2,73 @@
 //! Operators and admins only; upgrades from another origin are refused by the cross-site guard.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use futures_util::{SinkExt, StreamExt};
 
 use app::live_types::{ClientMessage, LIVE_LAYERS};
 
-use super::{ClientHandle, Live};
+use super::{outbox, ClientHandle, Live};
 use crate::auth::{revoke, Principal};
+use crate::error::ApiError;
 use crate::AppState;
+
+type Bbox = [f64; 4];
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))
 }
+
+/// The largest message (and frame) a client may send: a subscribe is a few hundred bytes. The frame
+/// cap matters as much as the message cap: without it a 16 MiB frame is buffered whole first.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// A socket's subscribes after its first are applied at most this often; the ones in between are
+/// replaced by the latest (a pan supersedes the previous one), so a client sending thousands of them
+/// cannot keep the hub's lock busy for everyone else's events.
+pub const MIN_SUBSCRIBE_INTERVAL: Duration = Duration::from_millis(100);
 
 async fn upgrade(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let cap = state.config.ws_per_user;
+    if let Some(user) = &principal.user {
+        if state.live.sockets_of(user.id) >= cap {
+            return too_many_sockets(cap).into_response();
+        }
+    }
     // small buffers: thousands of clients each hold one (tungstenite's default read buffer is 128 KiB)
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
-        .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| session(state.live.clone(), principal, socket))
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| session(state.live.clone(), principal, socket, cap))
+}
+
+fn too_many_sockets(cap: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_sockets",
+        format!("at most {cap} live connections per user; close another tab or screen first"),
+    )
+}
+
+/// A client's text message, parsed and checked; the refusal's reason otherwise (the socket then
+/// closes with 1008). Fuzzed in `fuzz_tests`: no input panics.
+pub fn parse_message(text: &str) -> Result<ClientMessage, String> {
+    let msg = serde_json::from_str::<ClientMessage>(text).map_err(|e| e.to_string())?;
+    check(&msg)?;
+    Ok(msg)
 }
 
 /// Why a client's message is refused: the socket closes with code 1008 and this reason.
@@ -53,9 +92,18 @@ fn check(msg: &ClientMessage) -> Result<(), String> {
     Ok(())
 }
 
-async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
+async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, cap: usize) {
     let holder = principal.holder();
-    let client = live.connect(holder.clone());
+    // the upgrade's check and this registration are apart: parallel upgrades are decided here
+    let Some(client) = live.connect_capped(holder.clone(), cap) else {
+        let _ = socket
+            .send(Message::Close(Some(CloseFrame {
+                code: outbox::CLOSE_OVERFLOW,
+                reason: too_many_sockets(cap).message.into(),
+            })))
+            .await;
+        return;
+    };
     // rights taken away between the upgrade's check and now: end at once
     if holder.is_some_and(|h| revoke::revoked_since(revoke::realm(&live), &h, principal.checked_at))
     {
@@ -64,9 +112,18 @@ async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
     let (mut tx, mut rx) = socket.split();
     let writer_client = client.clone();
     let mut writer = tokio::spawn(async move { write_loop(&writer_client, &mut tx).await });
+    let mut last_subscribe: Option<Instant> = None;
+    let mut pending: Option<(Bbox, Vec<String>, Option<i64>)> = None;
     loop {
+        let due = last_subscribe.map_or_else(Instant::now, |t| t + MIN_SUBSCRIBE_INTERVAL);
         tokio::select! {
             _ = &mut writer => break,
+            _ = tokio::time::sleep_until(due), if pending.is_some() => {
+                if let Some((bbox, layers, since)) = pending.take() {
+                    last_subscribe = Some(Instant::now());
+                    live.subscribe(&client, bbox, &layers, since).await;
+                }
+            }
             _ = client.ended.notified() => {
                 // rights ended: a second for the close frame, then the socket goes regardless
                 let _ = tokio::time::timeout(std::time::Duration::from_secs(1), &mut writer).await;
@@ -79,12 +136,19 @@ async fn session(live: Arc<Live>, principal: Principal, socket: WebSocket) {
                     Message::Close(_) => break,
                     _ => continue,
                 };
-                match serde_json::from_str::<ClientMessage>(&text).map_err(|e| e.to_string()).and_then(|m| check(&m).map(|_| m)) {
+                match parse_message(&text) {
                     Ok(ClientMessage::Ping) => {
                         client.outbox.lock().unwrap_or_else(|p| p.into_inner()).push(r#"{"type":"pong"}"#.into());
                         client.wake.notify_one();
                     }
-                    Ok(ClientMessage::Subscribe { bbox, layers, since }) => live.subscribe(&client, bbox, &layers, since).await,
+                    Ok(ClientMessage::Subscribe { bbox, layers, since }) => {
+                        if last_subscribe.is_some_and(|t| t.elapsed() < MIN_SUBSCRIBE_INTERVAL) {
+                            pending = Some((bbox, layers, since));
+                        } else {
+                            last_subscribe = Some(Instant::now());
+                            live.subscribe(&client, bbox, &layers, since).await;
+                        }
+                    }
                     Err(reason) => {
                         client.outbox.lock().unwrap_or_else(|p| p.into_inner()).close(format!("bad message: {reason}"));
                         client.wake.notify_one();

@@ -59,7 +59,16 @@ async fn export(
         for (_, fields) in &rows {
             let line: Vec<String> = fields
                 .iter()
-                .map(|f| csv_field(f.as_deref().unwrap_or("")))
+                .enumerate()
+                .map(|(i, f)| {
+                    let f = f.as_deref().unwrap_or("");
+                    // lon and lat are numbers; every other column is text anyone may have typed
+                    if i == 5 || i == 6 {
+                        csv_field(f)
+                    } else {
+                        csv_field(&spreadsheet_safe(f))
+                    }
+                })
                 .collect();
             out.push_str(&line.join(","));
             out.push_str("\r\n");
@@ -107,8 +116,34 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// A text cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+`, `-`, `@`, or a leading
+/// tab or carriage return) gets a leading `'`, so it is shown as the text it is (OWASP's advice on
+/// CSV injection). Numbers are written by the server and never pass through here.
+pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_defused() {
+        for f in [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+        ] {
+            assert!(super::spreadsheet_safe(f).starts_with('\''), "{f}");
+        }
+        assert_eq!(super::spreadsheet_safe("Nhà thờ Đức Bà"), "Nhà thờ Đức Bà");
+        assert_eq!(super::spreadsheet_safe("a=b"), "a=b");
+    }
+
     #[test]
     fn csv_fields_are_quoted_when_needed() {
         assert_eq!(super::csv_field("Nhà thờ Đức Bà"), "Nhà thờ Đức Bà");

@@ -61,9 +61,7 @@ pub async fn resolve_area(pool: &PgPool, area: &Area) -> Result<ResolvedArea, Ap
             .bind(g)
             .fetch_one(pool)
             .await
-            .map_err(|e| {
-                ApiError::bad_request("geometry", format!("PostGIS cannot read the geometry: {e}"))
-            })?;
+            .map_err(geometry_error)?;
             if !valid {
                 return Err(ApiError::bad_request(
                     "geometry",
@@ -90,6 +88,25 @@ pub async fn resolve_area(pool: &PgPool, area: &Area) -> Result<ResolvedArea, Ap
                 summary: json!({"kind": "circle", "center": [lon, lat], "radius_m": radius_m, "area_km2": round3(km2)}),
             })
         }
+    }
+}
+
+/// PostGIS refusing the geometry (a data error: class 22, or its own `XX000` parse errors) is the
+/// client's mistake and its message says why; anything else (the database down, a timeout) is ours,
+/// answered with the generic 5xx and logged, never with the driver's text.
+fn geometry_error(e: sqlx::Error) -> ApiError {
+    match &e {
+        sqlx::Error::Database(db)
+            if db
+                .code()
+                .is_some_and(|c| c.starts_with("22") || c == "XX000") =>
+        {
+            ApiError::bad_request(
+                "geometry",
+                format!("PostGIS cannot read the geometry: {}", db.message()),
+            )
+        }
+        _ => e.into(),
     }
 }
 

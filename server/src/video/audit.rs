@@ -17,22 +17,39 @@ pub fn router() -> Router<AppState> {
 
 pub async fn started(
     pool: &PgPool,
+    server_id: &str,
     session: &str,
     camera: &str,
     user: &app::model::SessionUser,
     remote: Option<String>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO camera_views (session_id, camera_id, user_id, username, remote_addr) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO camera_views (session_id, camera_id, user_id, username, remote_addr, server_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(session)
     .bind(camera)
     .bind(user.id)
     .bind(&user.username)
     .bind(remote)
+    .bind(server_id)
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// At start-up: the rows this server's previous run left open (it crashed, or was killed) are
+/// closed, with no end time better than now; how many.
+pub async fn close_left_open(pool: &PgPool, server_id: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE camera_views SET ended_at = now(),
+                end_reason = 'the server stopped without closing it (closed at its next start)'
+          WHERE ended_at IS NULL AND (server_id = $1 OR server_id IS NULL)",
+    )
+    .bind(server_id)
+    .execute(pool)
+    .await?
+    .rows_affected())
 }
 
 pub async fn ended(pool: &PgPool, session: &str, reason: &str) {

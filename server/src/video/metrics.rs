@@ -1,5 +1,7 @@
-//! `GET /metrics`: Prometheus text exposition of the live services, for loopback clients (a local
-//! Prometheus or node agent) and signed-in admins; anyone else gets 403.
+//! `GET /metrics`: Prometheus text exposition of the live services, for signed-in admins, a scraper
+//! sending `IOC_METRICS_TOKEN` as a Bearer token, and loopback clients (a local Prometheus or node
+//! agent) unless the server is behind a trusted proxy (`IOC_TRUSTED_PROXIES`: then every client
+//! would look local); anyone else gets 403.
 
 use std::fmt::Write;
 use std::net::SocketAddr;
@@ -33,12 +35,27 @@ async fn metrics(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: axum::http::HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    let loopback = peer.is_some_and(|Extension(ConnectInfo(a))| a.ip().is_loopback());
+    // behind a proxy on the same host every client is loopback: then only admins and the token
+    let loopback = state.config.trusted_proxies.is_empty()
+        && peer.is_some_and(|Extension(ConnectInfo(a))| a.ip().is_loopback());
     let admin = principal.user.as_ref().is_some_and(|u| u.is_admin());
-    if !loopback && !admin {
+    let scraper = match (&state.config.metrics_token, crate::auth::bearer(&headers)) {
+        (Some(expected), Some(given)) => {
+            use sha2::Digest;
+            // compared as digests: equal length, so the comparison's time says nothing
+            sha2::Sha256::digest(expected.as_bytes()) == sha2::Sha256::digest(given.as_bytes())
+        }
+        _ => false,
+    };
+    if !loopback && !admin && !scraper {
         return Err(ApiError::forbidden(
-            "metrics are for loopback clients and admins",
+            if state.config.trusted_proxies.is_empty() {
+                "metrics are for loopback clients, admins and the scrape token"
+            } else {
+                "metrics are for admins and the scrape token (IOC_METRICS_TOKEN)"
+            },
         ));
     }
     Ok((

@@ -54,10 +54,37 @@ pub struct Video {
     lifecycle: Mutex<Lifecycle>,
     pulls: Mutex<HashMap<String, Arc<Pull>>>,
     sessions: Mutex<HashMap<String, Arc<whep::Session>>>,
+    /// Sessions being set up, per user (see [`Video::reserve`]).
+    reserved: Arc<Mutex<HashMap<i64, usize>>>,
     /// Errors of pulls that have stopped (running pulls keep their own count).
     past_pull_errors: std::sync::atomic::AtomicU64,
     pub counters: metrics::Counters,
     pub peers: peer::PeerFactory,
+}
+
+/// A reserved place for a session being set up ([`Video::reserve`]).
+pub struct SessionSlot {
+    reserved: Arc<Mutex<HashMap<i64, usize>>>,
+    user_id: i64,
+}
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        let mut reserved = lock(&self.reserved);
+        if let Some(n) = reserved.get_mut(&self.user_id) {
+            *n -= 1;
+            if *n == 0 {
+                reserved.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+/// Why no place was given: the user's cap, or the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotRefused {
+    User(usize),
+    Server(usize),
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -78,6 +105,7 @@ impl Video {
             status,
             pulls: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
+            reserved: Default::default(),
             past_pull_errors: Default::default(),
             counters: Default::default(),
         });
@@ -168,6 +196,39 @@ impl Video {
 
     pub fn session(&self, id: &str) -> Option<Arc<whep::Session>> {
         lock(&self.sessions).get(id).cloned()
+    }
+
+    /// A place for one more session of `user_id`, held while it is set up: open and reserved
+    /// sessions are counted together under the sessions lock, so 200 parallel offers get at most
+    /// the per-user cap, and all users together at most the server's. The place is given back
+    /// when the guard drops (after the session is registered, or when its set-up failed).
+    pub fn reserve(&self, user_id: i64) -> Result<SessionSlot, SlotRefused> {
+        let sessions = lock(&self.sessions);
+        let mut reserved = lock(&self.reserved);
+        let mine = sessions.values().filter(|s| s.user_id == user_id).count()
+            + reserved.get(&user_id).copied().unwrap_or(0);
+        if mine >= self.config.sessions_per_user {
+            return Err(SlotRefused::User(self.config.sessions_per_user));
+        }
+        let all = sessions.len() + reserved.values().sum::<usize>();
+        if all >= self.config.sessions_max {
+            return Err(SlotRefused::Server(self.config.sessions_max));
+        }
+        *reserved.entry(user_id).or_insert(0) += 1;
+        Ok(SessionSlot {
+            reserved: self.reserved.clone(),
+            user_id,
+        })
+    }
+
+    /// Every session ends (the server is shutting down): forwarding stops, peer connections close
+    /// and audit rows are closed with `reason`; how many.
+    pub async fn end_all(&self, reason: &str) -> usize {
+        let all: Vec<Arc<whep::Session>> = lock(&self.sessions).drain().map(|(_, s)| s).collect();
+        let n = all.len();
+        let closing: Vec<_> = all.into_iter().map(|s| self.release(s, reason)).collect();
+        futures_util::future::join_all(closing).await;
+        n
     }
 
     /// Sessions a user has open (a cap keeps one user from exhausting sockets and ports).

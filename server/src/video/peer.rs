@@ -266,7 +266,7 @@ impl PeerFactory {
 }
 
 /// Refuses what is plainly not a usable offer before any socket is opened.
-fn check_offer(offer: &str) -> Result<(), PeerError> {
+pub(crate) fn check_offer(offer: &str) -> Result<(), PeerError> {
     if !offer.trim_start().starts_with("v=0") {
         return Err(PeerError::BadOffer(
             "the body is not an SDP offer (it must start with v=0)".into(),

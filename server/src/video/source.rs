@@ -237,8 +237,10 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-/// The URL as it may appear in a log line or to an admin: the password replaced by `***`, and so are
-/// query values that look like credentials (some cameras take `?user=…&password=…`).
+/// The URL as it may appear in a log line or to an admin: the password replaced by `***`, and so is
+/// every value whose key looks like a credential, wherever the camera's vendor put it: in the query
+/// (`?user=…&password=…`), in the path (`/user=admin&password=…&channel=1`), or joined by `_`
+/// (`/user=admin_password=…_channel=1`).
 pub fn mask_url(raw: &str) -> String {
     let Ok(mut url) = Url::parse(raw) else {
         return "(invalid URL)".to_string();
@@ -246,27 +248,53 @@ pub fn mask_url(raw: &str) -> String {
     if url.password().is_some() {
         let _ = url.set_password(Some("***"));
     }
-    let secret = |k: &str| {
-        let k = k.to_ascii_lowercase();
-        ["pass", "pwd", "token", "auth", "key", "secret"]
-            .iter()
-            .any(|s| k.contains(s))
-    };
-    if url.query_pairs().any(|(k, _)| secret(&k)) {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if secret(&k) {
-                    "***".to_string()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(pairs);
+    mask_key_values(url.as_str())
+}
+
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "pwd", "token", "auth", "key", "secret"]
+        .iter()
+        .any(|s| key.contains(s))
+}
+
+/// Replaces the value after every `key=` whose key looks like a credential with `***`.
+fn mask_key_values(s: &str) -> String {
+    let is_key_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(eq) = rest.find('=') {
+        let (before, after) = (&rest[..eq], &rest[eq + 1..]);
+        out.push_str(before);
+        out.push('=');
+        let key_start = before.rfind(|c: char| !is_key_char(c)).map_or(0, |p| p + 1);
+        if !is_secret_key(&before[key_start..]) {
+            rest = after;
+            continue;
+        }
+        // the value runs to the next separator, or to a `_word=` that starts the next pair
+        let mut end = after.len();
+        for (i, c) in after.char_indices() {
+            if "&;/?#".contains(c) {
+                end = i;
+                break;
+            }
+            if c == '_' {
+                let tail = &after[i + 1..];
+                let word = tail
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(tail.len());
+                if word > 0 && tail[word..].starts_with('=') {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        out.push_str("***");
+        rest = &after[end..];
     }
-    url.to_string()
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -291,6 +319,20 @@ mod tests {
             mask_url("rtsp://10.0.0.6/live?channel=1&password=hunter2"),
             "rtsp://10.0.0.6/live?channel=1&password=***"
         );
+        // vendors that put the credentials in the path
+        assert_eq!(
+            mask_url("rtsp://h/user=admin&password=S3cr3t&channel=1"),
+            "rtsp://h/user=admin&password=***&channel=1"
+        );
+        assert_eq!(
+            mask_url("rtsp://10.0.0.7:554/user=admin_password=tlJw_po6_channel=1_stream=0.sdp"),
+            "rtsp://10.0.0.7:554/user=admin_password=***_channel=1_stream=0.sdp"
+        );
+        assert_eq!(
+            mask_url("rtsp://h/cam;PWD=abc;chan=2?x=1&AuthToken=zzz"),
+            "rtsp://h/cam;PWD=***;chan=2?x=1&AuthToken=***"
+        );
+        assert!(!mask_url("rtsp://h/a?password=p%40ss%26more").contains("p%40ss"));
         assert!(split_credentials("rtsp://127.0.0.1:8554/cam-0001")
             .expect("valid")
             .1

@@ -3,13 +3,12 @@
 //! `Location`; `DELETE` on that location ends it. Each session has a forwarding task that sends the
 //! camera's current GOP, then every new frame, as RTP on the viewer's own timeline.
 
-use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
@@ -62,20 +61,24 @@ async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(camera): Path<String>,
-    peer_addr: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<crate::auth::address::ClientAddress>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let user = principal.user.clone().ok_or_else(ApiError::unauthorized)?;
     let video = state.video.clone();
-    let cap = video.config.sessions_per_user;
-    if video.sessions_of(user.id) >= cap {
-        return Err(ApiError::new(
+    let slot = video.reserve(user.id).map_err(|refused| match refused {
+        super::SlotRefused::User(cap) => ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_sessions",
             format!("at most {cap} open video sessions per user; close some first"),
-        ));
-    }
+        ),
+        super::SlotRefused::Server(cap) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "video_full",
+            format!("the server is serving its most video sessions ({cap}); try again shortly"),
+        ),
+    })?;
     let is_sdp = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -106,7 +109,9 @@ async fn create(
     // The rest runs in a task of its own: a client that hangs up mid-request must not leave a peer
     // connection open or a session registered without its forwarding task (which ends a session
     // nobody connects to).
-    let remote = peer_addr.map(|Extension(ConnectInfo(a))| a.ip().to_string());
+    let remote = client
+        .and_then(|Extension(c)| c.ip)
+        .map(|ip| ip.to_string());
     let setup = tokio::spawn({
         let (pool, offer, camera, user, principal) = (
             state.pool.clone(),
@@ -116,6 +121,7 @@ async fn create(
             principal.clone(),
         );
         async move {
+            let _slot = slot;
             let (peer, answer) = video
                 .peers
                 .answer(&offer)
@@ -183,7 +189,9 @@ async fn start_session(
 ) -> Result<String, ApiError> {
     let user = who.user;
     let id = crate::auth::store::new_secret();
-    if let Err(e) = super::audit::started(&pool, &id, &camera, &user, remote).await {
+    if let Err(e) =
+        super::audit::started(&pool, &video.config.server_id, &id, &camera, &user, remote).await
+    {
         peer.close().await;
         return Err(e.into());
     }

@@ -4,8 +4,11 @@
 // The Leptos pages are deeply nested view types.
 #![recursion_limit = "512"]
 
+mod abuse;
 mod access;
 mod auth;
+#[path = "../../src/bin/shared/bench.rs"]
+mod bench;
 mod common;
 mod data;
 mod faults;
@@ -16,7 +19,10 @@ mod live_view;
 mod ogc;
 mod pages;
 mod planner;
+mod proxies;
 mod restart;
+mod retries;
 mod rights;
 mod search;
+mod shutdown;
 mod video;

@@ -20,7 +20,13 @@ fn start_server(port: u16) -> Child {
 
 /// The real server binary on `port`, on the database at `url`.
 pub(crate) fn start_server_on(port: u16, url: &str) -> Child {
+    start_server_env(port, url, &[])
+}
+
+/// [`start_server_on`] with more environment variables.
+pub(crate) fn start_server_env(port: u16, url: &str, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_server"))
+        .envs(env.iter().copied())
         .env("DATABASE_URL", url)
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("IOC_SIMULATE_VEHICLES", "0")

@@ -412,6 +412,20 @@ async fn admins_add_edit_and_remove_cameras_and_urls_never_leak_passwords() {
         .await
         .expect("camera");
     assert!(stored.contains("s3cret-pass"), "{stored}");
+    // credentials in the path (some recorders' form) are masked too
+    let in_path = admin(
+        "PATCH",
+        format!("/api/cameras/{id}"),
+        Some(json!({"stream_url": "rtsp://10.20.0.9/user=admin&password=S3cr3t&channel=1"})),
+    )
+    .await;
+    assert_eq!(in_path.status, 200, "{}", in_path.text);
+    let got = admin("GET", format!("/api/cameras/{id}"), None).await;
+    assert!(!got.text.contains("S3cr3t"), "{}", got.text);
+    assert_eq!(
+        got.json()["properties"]["stream_url"],
+        "rtsp://10.20.0.9/user=admin&password=***&channel=1"
+    );
 
     let patched = admin(
         "PATCH",

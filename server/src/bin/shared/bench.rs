@@ -142,7 +142,30 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Option<(u16, Vec<(String, String)>, String)> {
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    http_from(None, port, method, path, headers, body).await
+}
+
+/// [`http`] from a chosen loopback source address (127.0.0.0/8 is all loopback), so one program can
+/// be many clients to the server's per-address limits.
+pub async fn http_from(
+    source: Option<std::net::Ipv4Addr>,
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<(u16, Vec<(String, String)>, String)> {
+    let mut conn = match source {
+        None => TcpStream::connect(("127.0.0.1", port)).await.ok()?,
+        Some(ip) => {
+            let socket = tokio::net::TcpSocket::new_v4().ok()?;
+            socket.bind((ip, 0).into()).ok()?;
+            socket
+                .connect((std::net::Ipv4Addr::LOCALHOST, port).into())
+                .await
+                .ok()?
+        }
+    };
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
