@@ -26,6 +26,8 @@ pub struct Config {
     pub demo_users: bool,
     /// Drive the patrol vehicles' cameras along the streets (on unless `IOC_SIMULATE_VEHICLES=0`).
     pub simulate_vehicles: bool,
+    /// How many times faster than real time they drive (`IOC_SIMULATE_SPEED`, 1).
+    pub simulate_speed: u32,
     /// Days the live event log is kept for resuming clients (`IOC_LIVE_RETENTION_DAYS`, default 7).
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
@@ -284,6 +286,7 @@ impl Config {
             demo_users: flag("IOC_DEMO_USERS")?,
             simulate_vehicles: var("IOC_SIMULATE_VEHICLES").is_none()
                 || flag("IOC_SIMULATE_VEHICLES")?,
+            simulate_speed: number("IOC_SIMULATE_SPEED", 1)?,
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
             ws_per_user: number("IOC_WS_PER_USER", 16)?,

@@ -41,7 +41,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     if config.simulate_vehicles {
-        tokio::spawn(server::live::simulator::run(live.clone()));
+        tokio::spawn(server::live::simulator::run(
+            live.clone(),
+            config.simulate_speed,
+        ));
     }
     let left_open = server::video::audit::close_left_open(&pool, &config.video.server_id).await?;
     if left_open > 0 {

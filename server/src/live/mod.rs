@@ -481,7 +481,9 @@ async fn recover(live: std::sync::Weak<Live>) {
 }
 
 /// Every 10 s: closed incidents whose linger is over leave the live layer (a delete event; the
-/// query reads only the closed incidents still on the layer); every minute: trim the log by age.
+/// query reads only the closed incidents still on the layer); every minute: trim the log by age, and
+/// to the last `2 × resume_max` events (a resume further behind gets snapshots anyway, so older
+/// rows could never be read: without this the patrol vehicles alone add ~60,000 rows a day).
 async fn housekeeping(live: std::sync::Weak<Live>) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -496,6 +498,13 @@ async fn housekeeping(live: std::sync::Weak<Live>) {
                     .bind(live.config.retention_days)
                     .execute(&live.pool)
                     .await;
+            let keep = (live.config.resume_max as i64).saturating_mul(2);
+            let _ = sqlx::query(
+                "DELETE FROM live_events WHERE seq <= (SELECT value FROM live_seq) - $1",
+            )
+            .bind(keep)
+            .execute(&live.pool)
+            .await;
         }
         if let Err(e) = crate::incidents::expire_closed(&live).await {
             tracing::warn!(error = %e, "could not expire closed incidents");

@@ -20,7 +20,12 @@ struct Vehicle {
     forward: bool,
 }
 
-pub async fn run(live: Arc<Live>) {
+/// The time between two steps at normal speed.
+pub const STEP_EVERY: Duration = Duration::from_millis(1500);
+
+/// Drives the vehicles, one step each every `STEP_EVERY / speed` (`IOC_SIMULATE_SPEED`, 1; the soak
+/// program runs them at 10).
+pub async fn run(live: Arc<Live>, speed: u32) {
     let rows: Vec<(String, Value)> = match sqlx::query_as(
         "SELECT c.id, (SELECT coalesce(jsonb_agg(ST_AsGeoJSON(ST_Segmentize(s.g::geography, $1)::geometry)::jsonb), '[]')
                          FROM (SELECT (ST_Dump(ST_Intersection(st.geom, w.geom))).geom AS g
@@ -54,7 +59,7 @@ pub async fn run(live: Arc<Live>) {
         })
         .collect();
     tracing::info!(vehicles = vehicles.len(), "vehicle simulator started");
-    let mut tick = tokio::time::interval(Duration::from_millis(1500));
+    let mut tick = tokio::time::interval(STEP_EVERY / speed.max(1));
     loop {
         tick.tick().await;
         if Arc::strong_count(&live) == 1 {

@@ -99,6 +99,7 @@ pub fn config(database_url: String) -> Config {
         admin_password: None,
         demo_users: false,
         simulate_vehicles: false,
+        simulate_speed: 1,
         live_retention_days: 7,
         ws_queue: 1024,
         ws_per_user: 16,
