@@ -75,6 +75,18 @@ impl ApiError {
     }
 }
 
+/// A client's value as an error message may quote it: in quotes, and cut to 40 characters, so a
+/// megabyte of input does not come back as a megabyte of error.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(MAX).collect();
+        format!("{head:?}…")
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database error");

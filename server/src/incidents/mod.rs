@@ -109,8 +109,8 @@ async fn create(
         return Err(ApiError::bad_request(
             "kind",
             format!(
-                "unknown kind {:?}; kinds are {}",
-                body.kind,
+                "unknown kind {}; kinds are {}",
+                crate::error::shown(&body.kind),
                 kinds.join(", ")
             ),
         ));
@@ -262,7 +262,7 @@ async fn change(
             if !known {
                 return Err(ApiError::bad_request(
                     "unit",
-                    format!("no response unit {u:?}"),
+                    format!("no response unit {}", crate::error::shown(u)),
                 ));
             }
             Some(u)

@@ -52,6 +52,10 @@ async fn export(
         ));
     }
     let q = AreaQuery::from_body(body, Utc::now())?;
+    let _turn = match export_turn().await {
+        Ok(turn) => turn,
+        Err(busy) => return Ok(busy),
+    };
     let rows = query::export_rows(&state.pool, &q).await?;
     let stamp = Utc::now().format("%Y%m%d-%H%M");
     if format == "csv" {
@@ -90,6 +94,29 @@ async fn export(
             "application/geo+json",
             &format!("ioc-area-{stamp}.geojson"),
         ))
+    }
+}
+
+/// Exports running at once in this process: each reads up to `EXPORT_MAX` features with one
+/// database connection, so a few of them at once are all the pool (16) should give; the rest wait
+/// their turn a while, then are told to come back. Sign-in and `/healthz` keep their connections.
+const EXPORTS_AT_ONCE: usize = 2;
+const EXPORT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(EXPORTS_AT_ONCE);
+
+async fn export_turn() -> Result<tokio::sync::SemaphorePermit<'static>, Response> {
+    match tokio::time::timeout(EXPORT_WAIT, EXPORTS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err((
+            [(header::RETRY_AFTER, "10")],
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "other exports are running; try again in 10 s",
+            ),
+        )
+            .into_response()),
     }
 }
 

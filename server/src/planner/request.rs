@@ -111,7 +111,10 @@ impl AreaQuery {
             if w.is_empty() || w.len() > 10 || !w.chars().all(|c| c.is_ascii_digit()) {
                 return Err(bad(
                     "ward",
-                    format!("ward must be an official ward code such as 26740, got {w:?}"),
+                    format!(
+                        "ward must be an official ward code such as 26740, got {}",
+                        crate::error::shown(&w)
+                    ),
                 ));
             }
             Area::Ward(w)
@@ -156,7 +159,8 @@ impl AreaQuery {
                     return Err(bad(
                         "layers",
                         format!(
-                            "unknown layer {bad_layer:?}; layers are {}",
+                            "unknown layer {}; layers are {}",
+                            crate::error::shown(bad_layer),
                             LAYERS.join(", ")
                         ),
                     ));
@@ -184,7 +188,10 @@ impl AreaQuery {
             Some(other) => {
                 return Err(bad(
                     "histogram",
-                    format!("histogram must be hour, day, week or month, got {other:?}"),
+                    format!(
+                        "histogram must be hour, day, week or month, got {}",
+                        crate::error::shown(other)
+                    ),
                 ))
             }
         };
