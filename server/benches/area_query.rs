@@ -38,9 +38,14 @@ SELECT 'inc-b' || lpad(n::text, 7, '0'),
 async fn prepare() -> PgPool {
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/ioc_map_bench".into());
-    let pool = server::db::prepare(&url, "rtsp://127.0.0.1:8554")
-        .await
-        .expect("benchmark database (PostgreSQL with PostGIS on 127.0.0.1:5432)");
+    // generating a million incidents is one long statement: no 20 s limit here
+    let pool = server::db::prepare_with(
+        &url,
+        "rtsp://127.0.0.1:8554",
+        std::time::Duration::from_secs(3600),
+    )
+    .await
+    .expect("benchmark database (PostgreSQL with PostGIS on 127.0.0.1:5432)");
     let have: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM incidents WHERE id LIKE 'inc-b%' AND reported_at > now() - interval '30 days'",
     )

@@ -3,13 +3,14 @@
 //! An attempt goes through three doors, cheapest first:
 //! 1. **In flight per address** (this process): an address may have only a couple of checks running or
 //!    queued at once, so one client's flood cannot take every password worker ([`InFlight`]).
-//! 2. **Counts in PostgreSQL** (every process): an attempt is recorded *before* its password is
+//! 2. **A password worker** (this process): one of a few, after a short wait at most, or "busy"
+//!    (503) with nothing written; unknown usernames may hold only half of them
+//!    (`password::place_for`).
+//! 3. **Counts in PostgreSQL** (every process): the attempt is recorded *before* its password is
 //!    checked, under a per-address advisory lock, so parallel guesses cannot all pass a count read
 //!    before any of them was written; at most `per_user` attempts per username and address and
 //!    `per_address` failed attempts per address are checked within the window
 //!    (`store::reserve_attempt`). A success deletes that user's records from that address.
-//! 3. **Password workers** (this process): `password::verify` runs on one of a few workers, or answers
-//!    busy at once.
 //!
 //! Records older than the window are deleted by [`trim`], every minute (`crate::housekeeping`), so the table holds at most
 //! what the limits let through in one window.

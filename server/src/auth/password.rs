@@ -42,6 +42,12 @@ struct Gate {
     /// Checks waiting for a worker right now.
     waiting: AtomicUsize,
     max_waiting: usize,
+    /// Checks of usernames that do not exist (the dummy hash) first need a place in this lane, half
+    /// the workers: a flood of made-up usernames from many addresses can then hold at most half the
+    /// workers and queue at most that many checks ahead of a real user's. (The price: under such a
+    /// flood an unknown username is answered "busy" more often than a known one.)
+    unknown_lane: tokio::sync::Semaphore,
+    unknown_waiting: AtomicUsize,
 }
 
 /// Every password worker is busy and the queue is full; try again shortly.
@@ -84,39 +90,73 @@ impl Gate {
             waiting: AtomicUsize::new(0),
             // enough for a shift change signing in together, small enough to answer a flood quickly
             max_waiting: workers * 4,
+            unknown_lane: tokio::sync::Semaphore::new((workers / 2).max(1)),
+            unknown_waiting: AtomicUsize::new(0),
         }
     }
 
-    /// Runs `work` on a blocking thread once a worker is free.
-    async fn run<T: Send + 'static>(
-        &'static self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Busy> {
-        let permit = match self.workers.try_acquire() {
-            Ok(p) => p,
-            Err(_) => {
-                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
-                    return Err(Busy);
-                }
-                let got = tokio::time::timeout(MAX_WAIT, self.workers.acquire()).await;
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
-                match got {
-                    Ok(Ok(p)) => p,
-                    _ => return Err(Busy),
-                }
-            }
+    /// A worker for one check (for an unknown username, also a place in the unknown lane).
+    async fn place(&'static self, unknown_user: bool) -> Result<Place, Busy> {
+        let lane = if unknown_user {
+            Some(place(&self.unknown_lane, &self.unknown_waiting, self.max_waiting).await?)
+        } else {
+            None
         };
-        let done = tokio::task::spawn_blocking(move || {
-            let out = work();
-            drop(permit);
-            out
+        let worker = place(&self.workers, &self.waiting, self.max_waiting).await?;
+        Ok(Place {
+            _worker: worker,
+            _lane: lane,
         })
-        .await;
-        done.map_err(|e| {
-            tracing::error!(error = %e, "password task failed");
-            Busy
-        })
+    }
+}
+
+/// A password worker held for one check: taken before the check is recorded, so that a busy
+/// server answers "busy" without writing anything.
+pub struct Place {
+    _worker: tokio::sync::SemaphorePermit<'static>,
+    _lane: Option<tokio::sync::SemaphorePermit<'static>>,
+}
+
+/// Waits for a worker (see [`Gate`]); `unknown_user` when the username does not exist.
+pub async fn place_for(unknown_user: bool) -> Result<Place, Busy> {
+    gate().place(unknown_user).await
+}
+
+/// Runs `work` on a blocking thread with the worker `place`.
+async fn run_in<T: Send + 'static>(
+    place: Place,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Busy> {
+    let done = tokio::task::spawn_blocking(move || {
+        let out = work();
+        drop(place);
+        out
+    })
+    .await;
+    done.map_err(|e| {
+        tracing::error!(error = %e, "password task failed");
+        Busy
+    })
+}
+
+/// A permit of `sem` at once, or after waiting at most [`MAX_WAIT`] with at most `max_waiting` others.
+async fn place(
+    sem: &'static tokio::sync::Semaphore,
+    waiting: &AtomicUsize,
+    max_waiting: usize,
+) -> Result<tokio::sync::SemaphorePermit<'static>, Busy> {
+    if let Ok(p) = sem.try_acquire() {
+        return Ok(p);
+    }
+    if waiting.fetch_add(1, Ordering::SeqCst) >= max_waiting {
+        waiting.fetch_sub(1, Ordering::SeqCst);
+        return Err(Busy);
+    }
+    let got = tokio::time::timeout(MAX_WAIT, sem.acquire()).await;
+    waiting.fetch_sub(1, Ordering::SeqCst);
+    match got {
+        Ok(Ok(p)) => Ok(p),
+        _ => Err(Busy),
     }
 }
 
@@ -147,37 +187,42 @@ pub fn busy_response() -> axum::response::Response {
 }
 
 pub async fn hash(password: String) -> Result<String, ApiError> {
-    gate()
-        .run(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-        })
-        .await?
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            ApiError::unavailable("password hashing failed")
-        })
+    let place = place_for(false).await?;
+    run_in(place, move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await?
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        ApiError::unavailable("password hashing failed")
+    })
 }
 
 /// True when `password` matches `hash`. With no hash (unknown user) a dummy hash is checked, so an
 /// unknown user takes as long as a wrong password (and costs the same worker).
 pub async fn verify(hash: Option<String>, password: String) -> Result<bool, Busy> {
+    let place = place_for(hash.is_none()).await?;
+    verify_in(place, hash, password).await
+}
+
+/// [`verify`] on a worker already held.
+pub async fn verify_in(place: Place, hash: Option<String>, password: String) -> Result<bool, Busy> {
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$pL0pT8c6xZ7B0W1S8m8w0b5o5m0d3Q8r8JcYl0N8cWQ";
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| DUMMY.to_string());
-    let ok = gate()
-        .run(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await?;
+    let ok = run_in(place, move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await?;
     Ok(known && ok)
 }
 

@@ -55,24 +55,25 @@ async fn checked_password(
         .sign_ins
         .enter(address, limits.in_flight_per_address)
         .ok_or(SignInError::Busy)?;
-    let attempt = match store::reserve_attempt(&state.pool, username, address, limits).await? {
-        store::Reservation::Granted(id) => id,
-        store::Reservation::Refused { retry_after } => {
-            return Err(SignInError::TooMany { retry_after })
-        }
-    };
     let user = store::user_by_name(&state.pool, username).await?;
+    // a worker first: when every one is busy the answer is "busy", and nothing is recorded
+    let place = password::place_for(user.is_none())
+        .await
+        .map_err(|_| SignInError::Busy)?;
+    if let store::Reservation::Refused { retry_after } =
+        store::reserve_attempt(&state.pool, username, address, limits).await?
+    {
+        return Err(SignInError::TooMany { retry_after });
+    }
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    match password::verify(hash, password_text).await {
+    match password::verify_in(place, hash, password_text).await {
         Ok(true) => {
             store::clear_failures(&state.pool, username, address).await?;
             Ok(user)
         }
         Ok(false) => Ok(None),
-        Err(password::Busy) => {
-            store::release_attempt(&state.pool, attempt).await?;
-            Err(SignInError::Busy)
-        }
+        // the recorded attempt stays: it counts as a failure (the check's task itself failed)
+        Err(password::Busy) => Err(SignInError::Busy),
     }
 }
 

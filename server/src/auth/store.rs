@@ -195,15 +195,6 @@ pub async fn reserve_attempt(
     Ok(Reservation::Granted(id))
 }
 
-/// Forgets a reserved attempt whose password was never checked (every worker was busy).
-pub async fn release_attempt(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
 /// Revokes every API token of a user (their password changed): in the caller's transaction.
 pub async fn revoke_tokens_of(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,

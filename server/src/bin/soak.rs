@@ -58,7 +58,12 @@ fn viewport(seed: &mut u64) -> [f64; 4] {
 
 /// One operator's screen: pans at random for as long as the soak runs; every `reconnect_every`
 /// drops its socket and resumes with the last seq it saw.
-async fn client(cookie: String, totals: Arc<Totals>, mut seed: u64, reconnect_every: Option<Duration>) {
+async fn client(
+    cookie: String,
+    totals: Arc<Totals>,
+    mut seed: u64,
+    reconnect_every: Option<Duration>,
+) {
     let mut since: Option<i64> = None;
     let last_seq = AtomicI64::new(0);
     while !totals.stop.load(Ordering::Relaxed) {
@@ -92,10 +97,15 @@ async fn client(cookie: String, totals: Arc<Totals>, mut seed: u64, reconnect_ev
                     }
                     first = false;
                 }
-                if tx.send(Message::Text(sub.to_string().into())).await.is_err() {
+                if tx
+                    .send(Message::Text(sub.to_string().into()))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
-                pan_at = Instant::now() + Duration::from_millis(1000 + (next(&mut seed) * 4000.0) as u64);
+                pan_at = Instant::now()
+                    + Duration::from_millis(1000 + (next(&mut seed) * 4000.0) as u64);
             }
             match tokio::time::timeout(Duration::from_millis(250), rx.next()).await {
                 Ok(Some(Ok(Message::Text(t)))) => {
@@ -234,7 +244,11 @@ async fn main() {
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
-    let base = samples.iter().find(|s| s.minute == 3).or(samples.first()).copied();
+    let base = samples
+        .iter()
+        .find(|s| s.minute == 3)
+        .or(samples.first())
+        .copied();
     if let (Some(b), Some(e)) = (base, samples.last().copied()) {
         println!(
             "from minute {} to {}: RSS {:.0} -> {:.0} MiB ({:+.1} %), open files {} -> {}, threads {} -> {}, log rows {} -> {}, log {:.1} -> {:.1} MiB",

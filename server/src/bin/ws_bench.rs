@@ -2,6 +2,7 @@
 //!
 //!     cargo run --release -p server --bin ws-bench                 # the full sweep
 //!     cargo run --release -p server --bin ws-bench -- 1000 100     # one point: clients, events/s
+//!     cargo run --release -p server --bin ws-bench -- 1000 100 20  # the same, 20 sockets flooding subscribes
 //!
 //! Starts the release server (`target/release/server`) on its own database (`ioc_map_wsbench`,
 //! recreated) pinned to core 0, pins itself to core 1, opens N WebSocket clients (ramped up), each
@@ -78,6 +79,43 @@ async fn http(
                 return Some((status, text[end + 4..end + 4 + len].to_string()));
             }
         }
+    }
+}
+
+/// A hostile client: subscribes as fast as it can send, alternating the whole district and a
+/// street (each applied one moves every camera in or out of its view), and discards the answers.
+async fn flood_subscribes(cookie: String, k: u32) {
+    loop {
+        let mut req = format!("ws://127.0.0.1:{PORT}/ws")
+            .into_client_request()
+            .expect("request");
+        req.headers_mut()
+            .insert("cookie", cookie.parse().expect("cookie"));
+        let Ok((ws, _)) = tokio_tungstenite::connect_async(req).await else {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        };
+        let (mut tx, mut rx) = ws.split();
+        let reader = tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
+        let street = [106.700, 10.776, 106.701, 10.777];
+        let mut i = u64::from(k);
+        loop {
+            let bbox = if i % 2 == 0 { BOUNDS } else { street };
+            i += 1;
+            let sub =
+                json!({"type": "subscribe", "bbox": bbox, "layers": ["incidents", "cameras"]});
+            if tx
+                .send(Message::Text(sub.to_string().into()))
+                .await
+                .is_err()
+            {
+                break;
+            }
+            if i % 64 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        reader.abort();
     }
 }
 
@@ -252,8 +290,10 @@ async fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
+    // a third number: that many sockets flood the server with subscribes meanwhile
+    let flooders = args.get(2).copied().unwrap_or(0);
     let points_to_run: Vec<(u32, u32)> = match args[..] {
-        [n, m] => vec![(n, m)],
+        [n, m] | [n, m, _] => vec![(n, m)],
         _ => vec![
             (1000, 100),
             (1000, 500),
@@ -328,6 +368,12 @@ async fn main() {
         deliveries: AtomicU64::new(0),
         recording: false.into(),
     });
+    for k in 0..flooders {
+        tokio::spawn(flood_subscribes(cookie.clone(), k));
+    }
+    if flooders > 0 {
+        println!("{flooders} sockets flood subscribes (whole district and back, both layers, as fast as they can send)");
+    }
     let mut connected = 0u32;
     for (n, m) in points_to_run {
         // ramp up to n clients, 100 at a time

@@ -26,7 +26,7 @@ use crate::AppState;
 /// Largest SDP offer accepted (browsers send 3–8 KiB).
 const MAX_OFFER_BYTES: usize = 64 * 1024;
 /// A viewer whose ICE/DTLS does not complete in this time is dropped.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -289,3 +289,56 @@ async fn a_database_error_in_an_area_query_is_a_generic_5xx() {
     assert!(!a.text.contains("pool"), "{}", a.text);
     assert_eq!(a.json().get("field"), None, "{}", a.text);
 }
+
+/// A stolen session could guess the current password without limit; now it counts like sign-in.
+#[tokio::test]
+async fn the_current_password_check_is_limited_like_sign_in() {
+    let app = app_with(pool().await, config(database_url()));
+    let name = format!("pwguess{}", std::process::id());
+    let made = crate::common::request_as(
+        &app,
+        crate::common::Who::Admin,
+        "POST",
+        "/api/users",
+        Some(&json!({"username": name, "password": "the-right-password", "role": "operator"})),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let login = send(
+        &app,
+        crate::common::json_request(
+            "POST",
+            "/api/session",
+            &json!({"username": name, "password": "the-right-password"}),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let cookie = login.headers["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_string();
+    let change = |current: &str| {
+        crate::common::json_request(
+            "POST",
+            "/api/account/password",
+            &json!({"current_password": current, "new_password": "a-new-password-2026"}),
+            Some(&cookie),
+        )
+    };
+    for i in 0..5 {
+        let a = until_not_busy(&app, || change(&format!("guess-{i}"))).await;
+        assert_eq!(a.status, 400, "{}", a.text);
+        assert_eq!(a.json()["field"], "current_password");
+    }
+    let a = until_not_busy(&app, || change("the-right-password")).await;
+    assert_eq!(
+        a.status, 429,
+        "the sixth try is refused, even the right one: {}",
+        a.text
+    );
+}
