@@ -18,6 +18,19 @@ export const USERS = {
   planner: 'planner-demo-2026',
 };
 
+/**
+ * Collects what the page's Content Security Policy blocked (Chromium reports each on the console
+ * and as a `securitypolicyviolation` event): the app, MapLibre and the player must need nothing it
+ * forbids.
+ */
+export function watchCsp(page) {
+  const blocked = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+  });
+  return blocked;
+}
+
 /** Signs in through the sign-in page, as a person would, and lands on `next`. */
 export async function signIn(page, username, next) {
   await page.goto(`/signin?next=${encodeURIComponent(next)}`);

@@ -1,7 +1,7 @@
 // The operator's map at /ops, in a real Chromium: it loads, draws cameras, toggles layers and opens the
 // details of a clicked camera.
 import { test, expect } from '@playwright/test';
-import { signIn } from './helpers.mjs';
+import { signIn, watchCsp } from './helpers.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ async function openMap(page) {
 test('the ops map draws District 1 with clustered camera hotspots', async ({ page }) => {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  const blocked = watchCsp(page);
   const ms = await openMap(page);
   console.log(`navigation to rendered map: ${ms} ms`);
   const counts = await page.evaluate(() => {
@@ -42,6 +43,8 @@ test('the ops map draws District 1 with clustered camera hotspots', async ({ pag
   expect(counts.clusteredCameras + counts.cameraPoints).toBe(1132);
   // labels come from the shipped glyphs: no glyph request failed
   expect(errors).toEqual([]);
+  // the page's CSP (nonce for the hydration script, wasm, MapLibre's blob workers) blocked nothing
+  expect(blocked).toEqual([]);
   await expect(page.locator('.map-status.error')).toHaveCount(0);
   fs.mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, 'ops-district.png') });

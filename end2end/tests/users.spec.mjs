@@ -2,9 +2,10 @@
 // area and downloads CSV, an operator signs in and reaches /ops.
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
-import { signIn, screenPoint, screenshot } from './helpers.mjs';
+import { signIn, screenPoint, screenshot, watchCsp } from './helpers.mjs';
 
 test('a tourist finds the cathedral without typing diacritics and reads its card in both languages', async ({ page }) => {
+  const blocked = watchCsp(page);
   await page.goto('/');
   await expect(page.locator('#map[data-state="ready"]')).toBeVisible({ timeout: 60_000 });
   // the public map holds no camera, recorder or incident source
@@ -28,6 +29,7 @@ test('a tourist finds the cathedral without typing diacritics and reads its card
   const html = await page.content();
   expect(html).not.toContain('cam-0');
   expect(html).not.toContain('rtsp://');
+  expect(blocked).toEqual([]);
 });
 
 test('a phone-sized visitor gets English from Accept-Language', async ({ browser }) => {

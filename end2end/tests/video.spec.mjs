@@ -3,7 +3,7 @@
 // and forwards H.264 over WebRTC (WHEP) to the page. Deadlines are generous: the benchmark measures.
 import { test, expect } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { signIn, screenshot } from './helpers.mjs';
+import { signIn, screenshot, watchCsp } from './helpers.mjs';
 
 const CONTROL = 'http://127.0.0.1:8557';
 const CATHEDRAL = [106.69899, 10.77979];
@@ -58,6 +58,7 @@ async function metric(request, pattern) {
 }
 
 test('an operator clicks the cathedral camera and watches it live, through an outage', async ({ page, request }) => {
+  const blocked = watchCsp(page);
   await signIn(page, 'operator', '/ops');
   await expect(page.locator('#map')).toHaveAttribute('data-state', 'ready');
   await page.evaluate((c) => window.iocMap.jumpTo({ center: c, zoom: 18 }), CATHEDRAL);
@@ -117,6 +118,8 @@ test('an operator clicks the cathedral camera and watches it live, through an ou
   // closing the panel ends the session (and the pull, after its grace period)
   await page.locator('aside.details .close').click();
   await expect.poll(() => metric(request, /^ioc_video_viewers\{camera="cam-0001"\} (\d+)$/m)).toBe(0);
+  // the player (WHEP fetch, RTCPeerConnection, <video>) works under the page's CSP
+  expect(blocked).toEqual([]);
 });
 
 /** A screenshot over the raw DevTools protocol. Playwright's own page calls (evaluate, locators,

@@ -36,6 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             retention_days: config.live_retention_days,
             queue_capacity: config.ws_queue,
             resume_max: config.live_resume_max,
+            memory_events: config.live_resume_max.saturating_mul(2),
             ..LiveConfig::default()
         },
     )
