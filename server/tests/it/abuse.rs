@@ -342,3 +342,51 @@ async fn the_current_password_check_is_limited_like_sign_in() {
         a.text
     );
 }
+
+/// 32 exports of the whole district over years at once: they take turns, so `/healthz` and sign-in
+/// keep their database connections and answer meanwhile; every export is answered (a file, or 503
+/// with Retry-After when its turn did not come).
+#[tokio::test]
+async fn parallel_exports_leave_health_and_sign_in_working() {
+    let app = app_with(pool().await, config(database_url()));
+    let planner = crate::common::sign_in(&app, crate::common::Who::Planner)
+        .await
+        .expect("cookie");
+    let whole = json!({"center": [106.6981, 10.7760], "radius_m": 10000,
+                       "from": "2000-01-01T00:00:00Z"});
+    let exports = (0..32).map(|i| {
+        let (app, planner, whole) = (app.clone(), planner.clone(), whole.clone());
+        async move {
+            let format = if i % 2 == 0 { "csv" } else { "geojson" };
+            let mut req = crate::common::json_request(
+                "POST",
+                &format!("/api/area-query/export?format={format}"),
+                &whole,
+                Some(&planner),
+            );
+            req.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(([10, 9, 3, 1], 40000))));
+            send(&app, req).await
+        }
+    });
+    let others = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let health = crate::common::get(&app, "/healthz").await;
+        let signed_in = crate::common::sign_in(&app, crate::common::Who::Operator).await;
+        (health.status, signed_in.is_some())
+    };
+    let (answers, (health, signed_in)) =
+        tokio::join!(futures_util::future::join_all(exports), others);
+    assert_eq!(health, 200, "/healthz during 32 exports");
+    assert!(signed_in, "sign-in during 32 exports");
+    for a in &answers {
+        match a.status.as_u16() {
+            200 => assert!(a.text.len() > 1000, "a whole district's file"),
+            503 => assert!(a.headers.contains_key("retry-after")),
+            other => panic!(
+                "export answered {other}: {}",
+                &a.text[..a.text.len().min(200)]
+            ),
+        }
+    }
+}
