@@ -21,6 +21,7 @@ async fn parallel_offers_get_at_most_the_cap_and_unconnected_sessions_give_their
         .expect("video test database");
     let mut config = common::config(url);
     config.video.sessions_per_user = 4;
+    config.video.sessions_max = 6;
     let live = server::live::Live::start(pool.clone(), Default::default())
         .await
         .expect("live service");
@@ -61,6 +62,38 @@ async fn parallel_offers_get_at_most_the_cap_and_unconnected_sessions_give_their
         created.len()
     );
     assert_eq!(created.len() + refused, 40);
+
+    // the server's cap counts every user: with 6 in all, the admin gets what is left
+    let admin = sign_in(&app, Who::Admin).await.expect("cookie");
+    let mut created = created;
+    let mut full = 0;
+    for _ in 0..4 {
+        let (client, offer) = WhepClient::offer([127, 0, 0, 1].into())
+            .await
+            .expect("client offer");
+        let req = Request::post(format!("/api/cameras/{CAMERA}/whep"))
+            .header("host", "test.local")
+            .header("content-type", "application/sdp")
+            .header("cookie", &admin)
+            .body(Body::from(offer))
+            .expect("request");
+        let a = send(&app, req).await;
+        match a.status.as_u16() {
+            201 => created.push(a.headers["location"].to_str().expect("ascii").to_string()),
+            503 => {
+                assert_eq!(a.json()["error"], "video_full");
+                full += 1;
+            }
+            other => panic!("{other}: {}", a.text),
+        }
+        clients.push(client);
+    }
+    assert!(
+        created.len() <= 6,
+        "{} sessions for a server cap of 6",
+        created.len()
+    );
+    assert!(full >= 1, "the server's cap was reached");
     for c in &clients {
         c.close().await;
     }
