@@ -43,6 +43,9 @@ pub struct Config {
     /// (`IOC_TRUSTED_PROXIES`, comma-separated CIDRs such as `127.0.0.1/32,10.0.0.0/8`). With any set,
     /// `/metrics` is no longer open to loopback: only to admins and the scrape token.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header the trusted proxies write (`IOC_PROXY_HEADER`: `x-forwarded-for`, the default, or
+    /// `forwarded`); the other is ignored, since a proxy passes it through as the client sent it.
+    pub proxy_header: ProxyHeader,
     /// A secret a Prometheus scraper sends as `Authorization: Bearer …` to read `/metrics`
     /// (`IOC_METRICS_TOKEN`).
     pub metrics_token: Option<String>,
@@ -52,6 +55,14 @@ pub struct Config {
     pub statement_timeout: std::time::Duration,
     /// Sign-in limits and password work (`IOC_SIGNIN_*`, `IOC_PASSWORD_WORKERS`).
     pub sign_in: SignInConfig,
+}
+
+/// Which forwarding header the trusted proxies write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ProxyHeader {
+    #[default]
+    XForwardedFor,
+    Forwarded,
 }
 
 /// How hard anyone may try to sign in. The counts live in PostgreSQL, so they hold across several
@@ -309,6 +320,18 @@ impl Config {
                         value: v.clone(),
                         reason: "use comma-separated CIDRs such as 127.0.0.1/32,10.0.0.0/8".into(),
                     })?,
+            },
+            proxy_header: match var("IOC_PROXY_HEADER").map(|v| v.to_ascii_lowercase()) {
+                None => ProxyHeader::XForwardedFor,
+                Some(v) if v == "x-forwarded-for" => ProxyHeader::XForwardedFor,
+                Some(v) if v == "forwarded" => ProxyHeader::Forwarded,
+                Some(v) => {
+                    return Err(ConfigError {
+                        name: "IOC_PROXY_HEADER",
+                        value: v,
+                        reason: "use x-forwarded-for or forwarded".into(),
+                    })
+                }
             },
             metrics_token: var("IOC_METRICS_TOKEN"),
             request_timeout: std::time::Duration::from_secs(number(

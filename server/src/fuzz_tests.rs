@@ -145,7 +145,9 @@ proptest! {
             h.insert("forwarded", v);
         }
         let trusted: Vec<ipnet::IpNet> = vec!["0.0.0.0/0".parse().expect("cidr")];
-        let _ = crate::auth::address::client_ip(std::net::IpAddr::from(peer), &h, &trusted);
+        for header in [crate::config::ProxyHeader::XForwardedFor, crate::config::ProxyHeader::Forwarded] {
+            let _ = crate::auth::address::client_ip(std::net::IpAddr::from(peer), &h, &trusted, header);
+        }
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The whole HTTP surface of the server.
 ///
-/// Order of the layers, outermost first: a panic becomes a 500 (`guard`), the client's address is
+/// Order of the layers, outermost first: security headers, a panic becomes a 500 (`guard`), the client's address is
 /// found (`auth::address`), the request's time limit starts, the body limit, the cross-site guard,
 /// authentication (who is asking), routing, each route's access policy (`auth::policy`), the handler.
 pub fn router(state: AppState) -> Router {
@@ -124,10 +124,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::address::client_address_layer,
-        ))
+        ));
+    // the 500 of a panic carries the security headers too
+    guard::catch_panics(routes)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
-        ));
-    guard::catch_panics(routes).with_state(state)
+        ))
+        .with_state(state)
 }

@@ -83,7 +83,8 @@ const SHUTDOWN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10
 
 /// Resolves on SIGTERM or Ctrl-C, once the live sockets have been told (close 1001: they reconnect,
 /// to this server's successor or another node) and every video session has ended with its audit row
-/// closed. New connections are refused from then on; open requests get until the deadline.
+/// closed. From the signal on, new live sockets and video sessions are refused (503); when this
+/// resolves the listener closes, and open requests get until the deadline.
 async fn shutdown(live: Arc<Live>, video: Arc<server::video::Video>) {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

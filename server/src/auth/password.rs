@@ -148,12 +148,20 @@ async fn place(
     if let Ok(p) = sem.try_acquire() {
         return Ok(p);
     }
+    /// Counts one waiter for as long as it lives: a request dropped while it waits (the client
+    /// hung up, the request timed out) must not leave the count up for good.
+    struct Waiting<'a>(&'a AtomicUsize);
+    impl Drop for Waiting<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let me = Waiting(waiting);
     if waiting.fetch_add(1, Ordering::SeqCst) >= max_waiting {
-        waiting.fetch_sub(1, Ordering::SeqCst);
         return Err(Busy);
     }
     let got = tokio::time::timeout(MAX_WAIT, sem.acquire()).await;
-    waiting.fetch_sub(1, Ordering::SeqCst);
+    drop(me);
     match got {
         Ok(Ok(p)) => Ok(p),
         _ => Err(Busy),

@@ -51,6 +51,7 @@ async fn checked_password(
     address: &str,
 ) -> Result<Option<store::UserRow>, SignInError> {
     let limits = &state.config.sign_in;
+    let address = &super::address::limit_key(address);
     let _in_flight = state
         .sign_ins
         .enter(address, limits.in_flight_per_address)

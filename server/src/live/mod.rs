@@ -90,6 +90,8 @@ pub struct Live {
     pending: Mutex<BTreeMap<i64, LiveEvent>>,
     next_client: AtomicU64,
     pub pool: PgPool,
+    /// Set when the server begins to shut down: no new socket is taken from then on.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -218,6 +220,7 @@ impl Live {
             clients: Mutex::new(HashMap::new()),
             pending: Mutex::new(BTreeMap::new()),
             next_client: AtomicU64::new(1),
+            closing: Default::default(),
             pool,
         });
         tokio::spawn(recover(Arc::downgrade(&live)));
@@ -233,6 +236,7 @@ impl Live {
             clients: Mutex::new(HashMap::new()),
             pending: Mutex::new(BTreeMap::new()),
             next_client: AtomicU64::new(1),
+            closing: Default::default(),
             pool,
         })
     }
@@ -316,6 +320,11 @@ impl Live {
             .expect("no cap cannot be reached")
     }
 
+    /// The server is shutting down (see [`Live::shut_down`]).
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
+
     /// Sockets a user has open.
     pub fn sockets_of(&self, user_id: i64) -> usize {
         lock(&self.clients)
@@ -328,6 +337,9 @@ impl Live {
     /// the registration happen under one lock, so parallel upgrades cannot pass the cap together.
     pub fn connect_capped(&self, holder: Option<Holder>, cap: usize) -> Option<Arc<ClientHandle>> {
         let mut clients = lock(&self.clients);
+        if self.is_closing() {
+            return None;
+        }
         if let Some(h) = &holder {
             let open = clients
                 .values()
@@ -354,7 +366,12 @@ impl Live {
 
     /// The server is shutting down: every socket gets a 1001 close ("going away") and reconnects.
     pub fn shut_down(&self) -> usize {
-        let all: Vec<Arc<ClientHandle>> = lock(&self.clients).values().cloned().collect();
+        let all: Vec<Arc<ClientHandle>> = {
+            let clients = lock(&self.clients);
+            // under the clients lock: a socket registering now sees the flag, or is in `all`
+            self.closing.store(true, Ordering::SeqCst);
+            clients.values().cloned().collect()
+        };
         for c in &all {
             lock(&c.outbox).end_with(outbox::CLOSE_GOING_AWAY, "the server is restarting");
             c.wake.notify_one();
@@ -510,7 +527,10 @@ async fn housekeeping(live: std::sync::Weak<Live>) {
             // thousands of rows leave each minute: reclaim their space now rather than rely on
             // autovacuum (off on some servers; the soak saw the table grow 2 MiB a minute at a
             // flat row count). A plain VACUUM blocks neither reads nor writes.
-            if let Err(e) = sqlx::raw_sql("VACUUM live_events").execute(&live.pool).await {
+            if let Err(e) = sqlx::raw_sql("VACUUM live_events")
+                .execute(&live.pool)
+                .await
+            {
                 tracing::warn!(error = %e, "could not vacuum the live event log");
             }
         }

@@ -52,7 +52,10 @@ impl Outbox {
         if self.closed.is_some() {
             return false;
         }
-        if self.frames.len() >= self.capacity || self.bytes + frame.len() > self.max_bytes {
+        // a lone frame larger than the byte bound (a district's snapshot) still goes: otherwise the
+        // client would reconnect into the same wall
+        let too_many_bytes = !self.frames.is_empty() && self.bytes + frame.len() > self.max_bytes;
+        if self.frames.len() >= self.capacity || too_many_bytes {
             self.frames.clear();
             self.bytes = 0;
             self.closed = Some(OVERFLOW_REASON.to_string());
@@ -149,5 +152,10 @@ mod tests {
         assert!(!q.push("x".into()), "11 bytes do not");
         assert_eq!(q.closed().map(|c| c.0), Some(CLOSE_OVERFLOW));
         assert_eq!(q.bytes(), 0);
+        let mut q = Outbox::with_bytes(100, 10);
+        assert!(
+            q.push("a frame larger than the bound".into()),
+            "alone in an empty queue it goes"
+        );
     }
 }

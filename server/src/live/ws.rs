@@ -42,6 +42,10 @@ async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let cap = state.config.ws_per_user;
+    if state.live.is_closing() {
+        return ApiError::unavailable("the server is restarting; connect again shortly")
+            .into_response();
+    }
     if let Some(user) = &principal.user {
         if state.live.sockets_of(user.id) >= cap {
             return too_many_sockets(cap).into_response();
@@ -96,10 +100,18 @@ async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, c
     let holder = principal.holder();
     // the upgrade's check and this registration are apart: parallel upgrades are decided here
     let Some(client) = live.connect_capped(holder.clone(), cap) else {
+        let (code, reason) = if live.is_closing() {
+            (
+                outbox::CLOSE_GOING_AWAY,
+                "the server is restarting".to_string(),
+            )
+        } else {
+            (outbox::CLOSE_OVERFLOW, too_many_sockets(cap).message)
+        };
         let _ = socket
             .send(Message::Close(Some(CloseFrame {
-                code: outbox::CLOSE_OVERFLOW,
-                reason: too_many_sockets(cap).message.into(),
+                code,
+                reason: reason.into(),
             })))
             .await;
         return;

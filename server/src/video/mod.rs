@@ -56,6 +56,8 @@ pub struct Video {
     sessions: Mutex<HashMap<String, Arc<whep::Session>>>,
     /// Sessions being set up, per user (see [`Video::reserve`]).
     reserved: Arc<Mutex<HashMap<i64, usize>>>,
+    /// Set by [`Video::end_all`] (shutdown): no new session from then on.
+    closing: std::sync::atomic::AtomicBool,
     /// Errors of pulls that have stopped (running pulls keep their own count).
     past_pull_errors: std::sync::atomic::AtomicU64,
     pub counters: metrics::Counters,
@@ -85,6 +87,8 @@ impl Drop for SessionSlot {
 pub enum SlotRefused {
     User(usize),
     Server(usize),
+    /// The server is shutting down.
+    Closing,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -106,6 +110,7 @@ impl Video {
             pulls: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             reserved: Default::default(),
+            closing: Default::default(),
             past_pull_errors: Default::default(),
             counters: Default::default(),
         });
@@ -190,8 +195,15 @@ impl Video {
         }
     }
 
-    pub fn add_session(&self, s: Arc<whep::Session>) {
-        lock(&self.sessions).insert(s.id.clone(), s);
+    /// Registers a session; false when the server has begun shutting down meanwhile (the caller
+    /// then ends it: [`Video::end_all`] has already run and would not see it).
+    pub fn add_session(&self, s: Arc<whep::Session>) -> bool {
+        let mut sessions = lock(&self.sessions);
+        if self.closing.load(Ordering::SeqCst) {
+            return false;
+        }
+        sessions.insert(s.id.clone(), s);
+        true
     }
 
     pub fn session(&self, id: &str) -> Option<Arc<whep::Session>> {
@@ -205,6 +217,9 @@ impl Video {
     pub fn reserve(&self, user_id: i64) -> Result<SessionSlot, SlotRefused> {
         let sessions = lock(&self.sessions);
         let mut reserved = lock(&self.reserved);
+        if self.closing.load(Ordering::SeqCst) {
+            return Err(SlotRefused::Closing);
+        }
         let mine = sessions.values().filter(|s| s.user_id == user_id).count()
             + reserved.get(&user_id).copied().unwrap_or(0);
         if mine >= self.config.sessions_per_user {
@@ -224,7 +239,11 @@ impl Video {
     /// Every session ends (the server is shutting down): forwarding stops, peer connections close
     /// and audit rows are closed with `reason`; how many.
     pub async fn end_all(&self, reason: &str) -> usize {
-        let all: Vec<Arc<whep::Session>> = lock(&self.sessions).drain().map(|(_, s)| s).collect();
+        let all: Vec<Arc<whep::Session>> = {
+            let mut sessions = lock(&self.sessions);
+            self.closing.store(true, Ordering::SeqCst);
+            sessions.drain().map(|(_, s)| s).collect()
+        };
         let n = all.len();
         let closing: Vec<_> = all.into_iter().map(|s| self.release(s, reason)).collect();
         futures_util::future::join_all(closing).await;
@@ -247,6 +266,14 @@ impl Video {
             return;
         };
         let _ = self.release(s, reason).await;
+    }
+
+    /// Ends a session that was never registered (see [`Video::add_session`]).
+    pub(crate) async fn release_now(
+        &self,
+        s: Arc<whep::Session>,
+    ) -> Result<(), tokio::task::JoinError> {
+        self.release(s, "the server is stopping").await
     }
 
     /// Stops a removed session's forwarding and releases its camera now; the peer connection and

@@ -73,6 +73,9 @@ async fn create(
             "too_many_sessions",
             format!("at most {cap} open video sessions per user; close some first"),
         ),
+        super::SlotRefused::Closing => {
+            ApiError::unavailable("the server is restarting; try again shortly")
+        }
         super::SlotRefused::Server(cap) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "video_full",
@@ -212,7 +215,12 @@ async fn start_session(
         peer,
         ended: Notify::new(),
     });
-    video.add_session(session.clone());
+    if !video.add_session(session.clone()) {
+        let _ = video.release_now(session).await;
+        return Err(ApiError::unavailable(
+            "the server is restarting; try again shortly",
+        ));
+    }
     video.counters.whep_sessions.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(forward(video.clone(), session, pull));
     if who

@@ -112,6 +112,7 @@ pub fn config(database_url: String) -> Config {
         // its own test, with its own address
         trusted_proxies: Vec::new(),
         metrics_token: None,
+        proxy_header: Default::default(),
         request_timeout: std::time::Duration::from_secs(30),
         statement_timeout: std::time::Duration::from_secs(20),
         sign_in: server::config::SignInConfig {
