@@ -92,7 +92,15 @@ pub struct Live {
     pub pool: PgPool,
     /// Set when the server begins to shut down: no new socket is taken from then on.
     closing: std::sync::atomic::AtomicBool,
+    /// Each user's budget of view changes (subscribes after a socket's first): tokens and when
+    /// they were counted.
+    view_budgets: Mutex<HashMap<i64, (f64, tokio::time::Instant)>>,
 }
+
+/// View changes a user's sockets may make per second together, and in a burst: a person panning and
+/// zooming makes a few a second; each may move the whole district's cameras in or out of view.
+pub const VIEW_CHANGES_PER_SECOND: f64 = 5.0;
+pub const VIEW_CHANGES_BURST: f64 = 20.0;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // a panic while holding one of these locks leaves consistent data (every update is one call)
@@ -221,6 +229,7 @@ impl Live {
             pending: Mutex::new(BTreeMap::new()),
             next_client: AtomicU64::new(1),
             closing: Default::default(),
+            view_budgets: Default::default(),
             pool,
         });
         tokio::spawn(recover(Arc::downgrade(&live)));
@@ -237,6 +246,7 @@ impl Live {
             pending: Mutex::new(BTreeMap::new()),
             next_client: AtomicU64::new(1),
             closing: Default::default(),
+            view_budgets: Default::default(),
             pool,
         })
     }
@@ -318,6 +328,26 @@ impl Live {
     pub fn connect(&self, holder: Option<Holder>) -> Arc<ClientHandle> {
         self.connect_capped(holder, usize::MAX)
             .expect("no cap cannot be reached")
+    }
+
+    /// Takes one view change from `user_id`'s budget (a token bucket: [`VIEW_CHANGES_PER_SECOND`],
+    /// bursts of [`VIEW_CHANGES_BURST`]), or says how long until one is there.
+    pub fn view_budget(&self, user_id: i64, now: tokio::time::Instant) -> Result<(), Duration> {
+        let mut budgets = lock(&self.view_budgets);
+        let (tokens, at) = budgets.entry(user_id).or_insert((VIEW_CHANGES_BURST, now));
+        let refilled = (*tokens
+            + now.saturating_duration_since(*at).as_secs_f64() * VIEW_CHANGES_PER_SECOND)
+            .min(VIEW_CHANGES_BURST);
+        *at = now;
+        if refilled >= 1.0 {
+            *tokens = refilled - 1.0;
+            Ok(())
+        } else {
+            *tokens = refilled;
+            Err(Duration::from_secs_f64(
+                (1.0 - refilled) / VIEW_CHANGES_PER_SECOND,
+            ))
+        }
     }
 
     /// The server is shutting down (see [`Live::shut_down`]).

@@ -31,10 +31,14 @@ pub fn router() -> Router<AppState> {
 /// cap matters as much as the message cap: without it a 16 MiB frame is buffered whole first.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// A socket's subscribes after its first are applied at most this often; the ones in between are
-/// replaced by the latest (a pan supersedes the previous one), so a client sending thousands of them
-/// cannot keep the hub's lock busy for everyone else's events.
+/// A socket's subscribes after its first are applied at most this often, and all of a user's sockets
+/// together at most `Live::view_budget` allows; the ones in between are replaced by the latest (a pan
+/// supersedes the previous one), so a client sending thousands of them cannot keep the hub busy for
+/// everyone else's events. `ws-bench 1000 100 20` measures it.
 pub const MIN_SUBSCRIBE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Messages a socket may send in one second (a map sends a few); past it the socket is closed.
+pub const MAX_MESSAGES_PER_SECOND: u32 = 50;
 
 async fn upgrade(
     State(state): State<AppState>,
@@ -98,6 +102,7 @@ fn check(msg: &ClientMessage) -> Result<(), String> {
 
 async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, cap: usize) {
     let holder = principal.holder();
+    let user_id = holder.as_ref().map_or(0, |h| h.user_id);
     // the upgrade's check and this registration are apart: parallel upgrades are decided here
     let Some(client) = live.connect_capped(holder.clone(), cap) else {
         let (code, reason) = if live.is_closing() {
@@ -124,16 +129,25 @@ async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, c
     let (mut tx, mut rx) = socket.split();
     let writer_client = client.clone();
     let mut writer = tokio::spawn(async move { write_loop(&writer_client, &mut tx).await });
-    let mut last_subscribe: Option<Instant> = None;
+    // the first subscribe is answered at once; later ones wait for `not_before` and the user's
+    // budget, the latest replacing any that waited
+    let mut subscribed = false;
+    let mut not_before = Instant::now();
     let mut pending: Option<(Bbox, Vec<String>, Option<i64>)> = None;
+    let mut second = (Instant::now(), 0u32);
     loop {
-        let due = last_subscribe.map_or_else(Instant::now, |t| t + MIN_SUBSCRIBE_INTERVAL);
         tokio::select! {
             _ = &mut writer => break,
-            _ = tokio::time::sleep_until(due), if pending.is_some() => {
-                if let Some((bbox, layers, since)) = pending.take() {
-                    last_subscribe = Some(Instant::now());
-                    live.subscribe(&client, bbox, &layers, since).await;
+            _ = tokio::time::sleep_until(not_before), if pending.is_some() => {
+                let now = Instant::now();
+                match live.view_budget(user_id, now) {
+                    Ok(()) => {
+                        if let Some((bbox, layers, since)) = pending.take() {
+                            not_before = now + MIN_SUBSCRIBE_INTERVAL;
+                            live.subscribe(&client, bbox, &layers, since).await;
+                        }
+                    }
+                    Err(wait) => not_before = now + wait,
                 }
             }
             _ = client.ended.notified() => {
@@ -148,16 +162,30 @@ async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, c
                     Message::Close(_) => break,
                     _ => continue,
                 };
+                if second.0.elapsed() >= Duration::from_secs(1) {
+                    second = (Instant::now(), 0);
+                }
+                second.1 += 1;
+                if second.1 > MAX_MESSAGES_PER_SECOND {
+                    // a map sends a few a second; this is a flood: close (1008) and read no more
+                    client.outbox.lock().unwrap_or_else(|p| p.into_inner()).close(format!(
+                        "too many messages: at most {MAX_MESSAGES_PER_SECOND} a second"
+                    ));
+                    client.wake.notify_one();
+                    let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
+                    break;
+                }
                 match parse_message(&text) {
                     Ok(ClientMessage::Ping) => {
                         client.outbox.lock().unwrap_or_else(|p| p.into_inner()).push(r#"{"type":"pong"}"#.into());
                         client.wake.notify_one();
                     }
                     Ok(ClientMessage::Subscribe { bbox, layers, since }) => {
-                        if last_subscribe.is_some_and(|t| t.elapsed() < MIN_SUBSCRIBE_INTERVAL) {
+                        if subscribed {
                             pending = Some((bbox, layers, since));
                         } else {
-                            last_subscribe = Some(Instant::now());
+                            subscribed = true;
+                            not_before = Instant::now() + MIN_SUBSCRIBE_INTERVAL;
                             live.subscribe(&client, bbox, &layers, since).await;
                         }
                     }
