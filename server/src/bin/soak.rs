@@ -183,7 +183,6 @@ async fn main() {
             ("IOC_ADMIN_PASSWORD", PASSWORD.into()),
             ("IOC_SIMULATE_VEHICLES", "1".into()),
             ("IOC_SIMULATE_SPEED", "10".into()),
-            ("IOC_WS_PER_USER", "100000".into()),
             ("IOC_CAMERA_PROBE_SECS", "0".into()),
         ],
         "/tmp/soak-server.log",
@@ -199,10 +198,15 @@ async fn main() {
         stop: AtomicBool::new(false),
     });
     let mut tasks = Vec::new();
+    // ten screens per operator account, as real users (a user's sockets share limits)
+    let mut operators = Vec::new();
+    for u in 0..CLIENTS / 10 {
+        operators.push(bench::operator(PORT, &cookie, &format!("soak-op-{u:03}")).await);
+    }
     for i in 0..CLIENTS {
         let reconnect = (i % 10 == 0).then_some(Duration::from_secs(60));
         tasks.push(tokio::spawn(client(
-            cookie.clone(),
+            operators[(i / 10) as usize].clone(),
             totals.clone(),
             0x9E37_79B9_7F4A_7C15 ^ (i + 1),
             reconnect,

@@ -5,7 +5,8 @@
 //!     cargo run --release -p server --bin ws-bench -- 1000 100 20  # the same, 20 sockets flooding subscribes
 //!
 //! Starts the release server (`target/release/server`) on its own database (`ioc_map_wsbench`,
-//! recreated) pinned to core 0, pins itself to core 1, opens N WebSocket clients (ramped up), each
+//! recreated) pinned to core 0, pins itself to core 1, opens N WebSocket clients (ramped up; ten per
+//! operator account, as real screens: a user's sockets share limits), each
 //! watching a random window of 1/16 of the district, drives M incident changes per second through the
 //! real HTTP API (lifecycle transitions of 256 live incidents: commit, then broadcast), and prints per point: events/s, deliveries/s, p50/p95/p99
 //! latency from the incident's commit to the client's receipt, server CPU and peak RSS.
@@ -182,6 +183,14 @@ static REQUEST_US: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 /// Incidents the changes cycle through: a realistic live layer holds hundreds, not thousands.
 const LIVE_INCIDENTS: usize = 256;
 
+/// Clients per operator account: under the server's 16 sockets per user.
+const CLIENTS_PER_USER: usize = 10;
+
+/// Operator number `i` (created on first use), signed in; its cookie.
+async fn operator(admin_cookie: &str, i: usize) -> String {
+    bench::operator(PORT, admin_cookie, &format!("bench-op-{i:04}")).await
+}
+
 /// Creates the incidents the benchmark changes, spread over the district, and acknowledges them.
 async fn create_incidents(cookie: &str, points: &[[f64; 2]]) -> Vec<String> {
     let mut conn = TcpStream::connect(("127.0.0.1", PORT))
@@ -309,8 +318,6 @@ async fn main() {
         &[
             ("IOC_ADMIN_PASSWORD", PASSWORD.into()),
             ("IOC_WS_QUEUE", "4096".into()),
-            // every client of the benchmark is one user
-            ("IOC_WS_PER_USER", "100000".into()),
             ("IOC_CAMERA_PROBE_SECS", "0".into()),
         ],
         "target/ws-bench-server.log",
@@ -375,13 +382,19 @@ async fn main() {
         println!("{flooders} sockets flood subscribes (whole district and back, both layers, as fast as they can send)");
     }
     let mut connected = 0u32;
+    // ten clients per operator, as screens of real users (each user's sockets share a budget)
+    let mut operators: Vec<String> = Vec::new();
     for (n, m) in points_to_run {
         // ramp up to n clients, 100 at a time
         while connected < n {
             let batch = (n - connected).min(100);
             for k in 0..batch {
+                let who = (connected + k) as usize / CLIENTS_PER_USER;
+                while operators.len() <= who {
+                    operators.push(operator(&cookie, operators.len()).await);
+                }
                 tokio::spawn(client(
-                    cookie.clone(),
+                    operators[who].clone(),
                     stats.clone(),
                     u64::from(connected + k),
                 ));

@@ -129,8 +129,8 @@ async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, c
     let (mut tx, mut rx) = socket.split();
     let writer_client = client.clone();
     let mut writer = tokio::spawn(async move { write_loop(&writer_client, &mut tx).await });
-    // the first subscribe is answered at once; later ones wait for `not_before` and the user's
-    // budget, the latest replacing any that waited
+    // the first subscribe is answered at once while the user's budget lasts; later ones wait for
+    // `not_before` and the budget, the latest replacing any that waited
     let mut subscribed = false;
     let mut not_before = Instant::now();
     let mut pending: Option<(Bbox, Vec<String>, Option<i64>)> = None;
@@ -181,12 +181,15 @@ async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, c
                         client.wake.notify_one();
                     }
                     Ok(ClientMessage::Subscribe { bbox, layers, since }) => {
-                        if subscribed {
-                            pending = Some((bbox, layers, since));
-                        } else {
+                        // a socket's first subscribe (its snapshots) also costs from the budget:
+                        // otherwise reconnecting would be a way round it
+                        if !subscribed && live.view_budget(user_id, Instant::now()).is_ok() {
                             subscribed = true;
                             not_before = Instant::now() + MIN_SUBSCRIBE_INTERVAL;
                             live.subscribe(&client, bbox, &layers, since).await;
+                        } else {
+                            subscribed = true;
+                            pending = Some((bbox, layers, since));
                         }
                     }
                     Err(reason) => {

@@ -189,9 +189,33 @@ pub async fn http_from(
     Some((status, headers, rest.to_string()))
 }
 
+/// Creates operator `name` (if absent) with the admin's cookie, signs it in; its `Cookie` value.
+pub async fn operator(port: u16, admin_cookie: &str, name: &str) -> String {
+    let password = "bench-operator-password";
+    let body =
+        serde_json::json!({"username": name, "password": password, "role": "operator"}).to_string();
+    let _ = http(
+        port,
+        "POST",
+        "/api/users",
+        &[
+            ("Content-Type", "application/json"),
+            ("Cookie", admin_cookie),
+        ],
+        &body,
+    )
+    .await;
+    sign_in_as(port, name, password).await
+}
+
 /// Signs in as admin and returns the `Cookie` value.
 pub async fn sign_in(port: u16, password: &str) -> String {
-    let body = serde_json::json!({"username": "admin", "password": password}).to_string();
+    sign_in_as(port, "admin", password).await
+}
+
+/// Signs in as `username` and returns the `Cookie` value.
+pub async fn sign_in_as(port: u16, username: &str, password: &str) -> String {
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
     let (status, headers, text) = http(
         port,
         "POST",
@@ -201,7 +225,7 @@ pub async fn sign_in(port: u16, password: &str) -> String {
     )
     .await
     .expect("server answers");
-    assert_eq!(status, 200, "sign-in: {text}");
+    assert_eq!(status, 200, "sign-in as {username}: {text}");
     headers
         .iter()
         .find(|(k, _)| k == "set-cookie")
