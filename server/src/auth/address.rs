@@ -22,8 +22,6 @@ use crate::AppState;
 pub struct ClientAddress {
     /// None when the request did not come over TCP (the tests' in-process router).
     pub ip: Option<IpAddr>,
-    /// The TCP peer is one of the trusted proxies.
-    pub via_trusted_proxy: bool,
 }
 
 /// The client of a request from `peer` carrying `headers`, reading only `header` (the one the
@@ -133,7 +131,6 @@ pub async fn client_address_layer(
     let trusted = &state.config.trusted_proxies;
     let address = ClientAddress {
         ip: peer.map(|p| client_ip(p, req.headers(), trusted, state.config.proxy_header)),
-        via_trusted_proxy: peer.is_some_and(|p| is_trusted(p, trusted)),
     };
     req.extensions_mut().insert(address);
     next.run(req).await

@@ -38,7 +38,6 @@ pub fn check_new(field: &str, password: &str) -> Result<(), ApiError> {
 /// flood costs a bounded amount of memory and a real operator's sign-in still finds a free worker.
 struct Gate {
     workers: tokio::sync::Semaphore,
-    size: usize,
     /// Checks waiting for a worker right now.
     waiting: AtomicUsize,
     max_waiting: usize,
@@ -65,11 +64,6 @@ pub fn configure(workers: usize) {
     let _ = GATE.set(Gate::new(workers));
 }
 
-/// The number of concurrent password checks in this process.
-pub fn workers() -> usize {
-    gate().size
-}
-
 fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -86,7 +80,6 @@ impl Gate {
         let workers = workers.max(1);
         Self {
             workers: tokio::sync::Semaphore::new(workers),
-            size: workers,
             waiting: AtomicUsize::new(0),
             // enough for a shift change signing in together, small enough to answer a flood quickly
             max_waiting: workers * 4,

@@ -100,31 +100,20 @@ async fn sign_in(
 
 /// The sign-in fields' lengths, checked before anything is looked up.
 fn check_credentials(username: &str, password_text: &str) -> Result<(), ApiError> {
-    if username.trim().is_empty() {
-        return Err(ApiError::bad_request("username", "username is empty"));
-    }
-    if username.chars().count() > attempts::MAX_USERNAME_CHARS {
-        return Err(ApiError::bad_request(
-            "username",
-            format!(
-                "username must have at most {} characters",
-                attempts::MAX_USERNAME_CHARS
-            ),
-        ));
-    }
-    if password_text.is_empty() {
-        return Err(ApiError::bad_request("password", "password is empty"));
-    }
-    if password_text.chars().count() > attempts::MAX_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(
-            "password",
-            format!(
-                "password must have at most {} characters",
-                attempts::MAX_PASSWORD_CHARS
-            ),
-        ));
-    }
-    Ok(())
+    let check = |field: &str, value: &str, max: usize| {
+        if value.is_empty() {
+            Err(ApiError::bad_request(field, format!("{field} is empty")))
+        } else if value.chars().count() > max {
+            Err(ApiError::bad_request(
+                field,
+                format!("{field} must have at most {max} characters"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    check("username", username.trim(), attempts::MAX_USERNAME_CHARS)?;
+    check("password", password_text, attempts::MAX_PASSWORD_CHARS)
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 #[path = "shared/bench.rs"]
 mod bench;
 
-use bench::{http_from, pct, peak_rss_mb, pin_to, raise_open_files, rss_mb, start_server};
+use bench::{pct, peak_rss_mb, pin_to, raise_open_files, rss_mb, sign_in_attempt, start_server};
 
 const PORT: u16 = 3398;
 const DB: &str = "ioc_map_signinflood";
@@ -28,17 +28,9 @@ const PARALLEL: u32 = 200;
 const FLOOD: Duration = Duration::from_secs(15);
 
 async fn attempt(source: Option<Ipv4Addr>, username: &str, password: &str) -> Option<u16> {
-    let body = serde_json::json!({"username": username, "password": password}).to_string();
-    http_from(
-        source,
-        PORT,
-        "POST",
-        "/api/session",
-        &[("Content-Type", "application/json")],
-        &body,
-    )
-    .await
-    .map(|(status, _, _)| status)
+    sign_in_attempt(source, PORT, username, password)
+        .await
+        .map(|(status, _, _)| status)
 }
 
 struct Scenario {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 #[path = "shared/bench.rs"]
 mod bench;
@@ -67,12 +67,7 @@ async fn client(
     let mut since: Option<i64> = None;
     let last_seq = AtomicI64::new(0);
     while !totals.stop.load(Ordering::Relaxed) {
-        let mut req = format!("ws://127.0.0.1:{PORT}/ws")
-            .into_client_request()
-            .expect("request");
-        req.headers_mut()
-            .insert("cookie", cookie.parse().expect("cookie"));
-        let Ok((ws, _)) = tokio_tungstenite::connect_async(req).await else {
+        let Some(ws) = bench::ws_connect(PORT, &cookie).await else {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         };

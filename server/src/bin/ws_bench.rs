@@ -20,7 +20,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 #[path = "shared/bench.rs"]
 mod bench;
@@ -87,12 +87,7 @@ async fn http(
 /// street (each applied one moves every camera in or out of its view), and discards the answers.
 async fn flood_subscribes(cookie: String, k: u32) {
     loop {
-        let mut req = format!("ws://127.0.0.1:{PORT}/ws")
-            .into_client_request()
-            .expect("request");
-        req.headers_mut()
-            .insert("cookie", cookie.parse().expect("cookie"));
-        let Ok((ws, _)) = tokio_tungstenite::connect_async(req).await else {
+        let Some(ws) = bench::ws_connect(PORT, &cookie).await else {
             tokio::time::sleep(Duration::from_millis(500)).await;
             continue;
         };
@@ -127,12 +122,7 @@ struct Stats {
 }
 
 async fn client(cookie: String, stats: Arc<Stats>, seed: u64) {
-    let mut req = format!("ws://127.0.0.1:{PORT}/ws")
-        .into_client_request()
-        .expect("request");
-    req.headers_mut()
-        .insert("cookie", cookie.parse().expect("cookie"));
-    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else {
+    let Some(mut ws) = bench::ws_connect(PORT, &cookie).await else {
         return;
     };
     // a random street-level window: 1/4 of the width and of the height

@@ -92,6 +92,9 @@ pub struct Live {
     pub pool: PgPool,
     /// Set when the server begins to shut down: no new socket is taken from then on.
     closing: std::sync::atomic::AtomicBool,
+    /// Sockets open per user (for the per-user cap without a walk over every client); changed only
+    /// under the `clients` lock.
+    sockets_by_user: Mutex<HashMap<i64, usize>>,
     /// Each user's budget of view changes (subscribes after a socket's first): tokens and when
     /// they were counted.
     view_budgets: Mutex<HashMap<i64, (f64, tokio::time::Instant)>>,
@@ -230,6 +233,7 @@ impl Live {
             next_client: AtomicU64::new(1),
             closing: Default::default(),
             view_budgets: Default::default(),
+            sockets_by_user: Default::default(),
             pool,
         });
         tokio::spawn(recover(Arc::downgrade(&live)));
@@ -247,6 +251,7 @@ impl Live {
             next_client: AtomicU64::new(1),
             closing: Default::default(),
             view_budgets: Default::default(),
+            sockets_by_user: Default::default(),
             pool,
         })
     }
@@ -357,10 +362,10 @@ impl Live {
 
     /// Sockets a user has open.
     pub fn sockets_of(&self, user_id: i64) -> usize {
-        lock(&self.clients)
-            .values()
-            .filter(|c| c.holder.as_ref().is_some_and(|h| h.user_id == user_id))
-            .count()
+        lock(&self.sockets_by_user)
+            .get(&user_id)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// [`Live::connect`], unless the holder's user has `cap` sockets open already: the count and
@@ -371,13 +376,13 @@ impl Live {
             return None;
         }
         if let Some(h) = &holder {
-            let open = clients
-                .values()
-                .filter(|c| c.holder.as_ref().is_some_and(|o| o.user_id == h.user_id))
-                .count();
-            if open >= cap {
+            // taken under the clients lock (always in that order), so count and map agree
+            let mut by_user = lock(&self.sockets_by_user);
+            let open = by_user.entry(h.user_id).or_insert(0);
+            if *open >= cap {
                 return None;
             }
+            *open += 1;
         }
         let id = self.next_client.fetch_add(1, Ordering::Relaxed);
         let handle = Arc::new(ClientHandle {
@@ -424,7 +429,18 @@ impl Live {
     }
 
     pub fn disconnect(&self, id: ClientId) {
-        lock(&self.clients).remove(&id);
+        {
+            let mut clients = lock(&self.clients);
+            if let Some(h) = clients.remove(&id).and_then(|c| c.holder.clone()) {
+                let mut by_user = lock(&self.sockets_by_user);
+                if let Some(n) = by_user.get_mut(&h.user_id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        by_user.remove(&h.user_id);
+                    }
+                }
+            }
+        }
         lock(&self.hub).disconnect(id);
     }
 

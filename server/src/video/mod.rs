@@ -268,17 +268,13 @@ impl Video {
         let _ = self.release(s, reason).await;
     }
 
-    /// Ends a session that was never registered (see [`Video::add_session`]).
-    pub(crate) async fn release_now(
-        &self,
-        s: Arc<whep::Session>,
-    ) -> Result<(), tokio::task::JoinError> {
-        self.release(s, "the server is stopping").await
-    }
-
     /// Stops a removed session's forwarding and releases its camera now; the peer connection and
     /// the audit row are closed in a task of their own (awaited by the caller when it can).
-    fn release(&self, s: Arc<whep::Session>, reason: &str) -> tokio::task::JoinHandle<()> {
+    pub(crate) fn release(
+        &self,
+        s: Arc<whep::Session>,
+        reason: &str,
+    ) -> tokio::task::JoinHandle<()> {
         s.end();
         self.detach(&s.camera, s.epoch);
         let pool = self.pool.clone();

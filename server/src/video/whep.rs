@@ -216,7 +216,8 @@ async fn start_session(
         ended: Notify::new(),
     });
     if !video.add_session(session.clone()) {
-        let _ = video.release_now(session).await;
+        // never registered, so end_all did not see it: released here
+        let _ = video.release(session, "the server is stopping").await;
         return Err(ApiError::unavailable(
             "the server is restarting; try again shortly",
         ));

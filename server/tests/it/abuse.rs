@@ -9,7 +9,7 @@ use axum::extract::ConnectInfo;
 use axum::http::Request;
 use serde_json::json;
 
-use crate::bench::http_from;
+use crate::bench::sign_in_attempt;
 use crate::common::{app_with, config, database_url, pool, send, Answer};
 use crate::restart::{free_port, start_server_on, wait_healthy};
 
@@ -133,32 +133,15 @@ async fn a_sign_in_flood_leaves_the_server_up_and_a_real_sign_in_gets_through() 
     let started = Instant::now();
     let flood = (0..200u32).map(|i| async move {
         let source = Ipv4Addr::new(127, 0, 1 + (i / 250) as u8, 1 + (i % 250) as u8);
-        let body = json!({"username": format!("flood-{i}"), "password": "guess"}).to_string();
-        http_from(
-            Some(source),
-            port,
-            "POST",
-            "/api/session",
-            &[("Content-Type", "application/json")],
-            &body,
-        )
-        .await
-        .map(|(status, headers, _)| (status, headers))
+        sign_in_attempt(Some(source), port, &format!("flood-{i}"), "guess")
+            .await
+            .map(|(status, headers, _)| (status, headers))
     });
     let real = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let body = json!({"username": "operator", "password": "operator-demo-2026"}).to_string();
         let t = Instant::now();
         loop {
-            let a = http_from(
-                None,
-                port,
-                "POST",
-                "/api/session",
-                &[("Content-Type", "application/json")],
-                &body,
-            )
-            .await;
+            let a = sign_in_attempt(None, port, "operator", "operator-demo-2026").await;
             match a {
                 Some((503, _, _)) if t.elapsed() < Duration::from_secs(30) => {
                     tokio::time::sleep(Duration::from_millis(200)).await

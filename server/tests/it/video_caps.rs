@@ -13,6 +13,16 @@ use crate::video::{camsim, point_camera};
 
 const CAMERA: &str = "cam-0500";
 
+/// A WHEP offer for the test's camera, as the holder of `cookie`.
+fn offer_request(cookie: &str, offer: String) -> Request<Body> {
+    Request::post(format!("/api/cameras/{CAMERA}/whep"))
+        .header("host", "test.local")
+        .header("content-type", "application/sdp")
+        .header("cookie", cookie)
+        .body(Body::from(offer))
+        .expect("request")
+}
+
 #[tokio::test]
 async fn parallel_offers_get_at_most_the_cap_and_unconnected_sessions_give_their_place_back() {
     let url = common::video_database_url();
@@ -40,15 +50,9 @@ async fn parallel_offers_get_at_most_the_cap_and_unconnected_sessions_give_their
         clients.push(client);
         offers.push(offer);
     }
-    let asks = offers.iter().map(|offer| {
-        let req = Request::post(format!("/api/cameras/{CAMERA}/whep"))
-            .header("host", "test.local")
-            .header("content-type", "application/sdp")
-            .header("cookie", &operator)
-            .body(Body::from(offer.clone()))
-            .expect("request");
-        send(&app, req)
-    });
+    let asks = offers
+        .iter()
+        .map(|offer| send(&app, offer_request(&operator, offer.clone())));
     let answers = futures_util::future::join_all(asks).await;
     let created: Vec<String> = answers
         .iter()
@@ -71,13 +75,7 @@ async fn parallel_offers_get_at_most_the_cap_and_unconnected_sessions_give_their
         let (client, offer) = WhepClient::offer([127, 0, 0, 1].into())
             .await
             .expect("client offer");
-        let req = Request::post(format!("/api/cameras/{CAMERA}/whep"))
-            .header("host", "test.local")
-            .header("content-type", "application/sdp")
-            .header("cookie", &admin)
-            .body(Body::from(offer))
-            .expect("request");
-        let a = send(&app, req).await;
+        let a = send(&app, offer_request(&admin, offer)).await;
         match a.status.as_u16() {
             201 => created.push(a.headers["location"].to_str().expect("ascii").to_string()),
             503 => {
@@ -137,12 +135,9 @@ async fn parallel_offers_get_at_most_the_cap_and_unconnected_sessions_give_their
     let (client, offer) = WhepClient::offer([127, 0, 0, 1].into())
         .await
         .expect("client offer");
-    let req = Request::post(format!("/api/cameras/{CAMERA}/whep"))
-        .header("host", "test.local")
-        .header("content-type", "application/sdp")
-        .header("cookie", &operator)
-        .body(Body::from(offer))
-        .expect("request");
-    assert_eq!(send(&app, req).await.status, 201);
+    assert_eq!(
+        send(&app, offer_request(&operator, offer)).await.status,
+        201
+    );
     client.close().await;
 }

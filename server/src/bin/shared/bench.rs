@@ -213,10 +213,16 @@ pub async fn sign_in(port: u16, password: &str) -> String {
     sign_in_as(port, "admin", password).await
 }
 
-/// Signs in as `username` and returns the `Cookie` value.
-pub async fn sign_in_as(port: u16, username: &str, password: &str) -> String {
+/// One `POST /api/session` from `source` (see [`http_from`]): status, headers and body.
+pub async fn sign_in_attempt(
+    source: Option<std::net::Ipv4Addr>,
+    port: u16,
+    username: &str,
+    password: &str,
+) -> Option<(u16, Vec<(String, String)>, String)> {
     let body = serde_json::json!({"username": username, "password": password}).to_string();
-    let (status, headers, text) = http(
+    http_from(
+        source,
         port,
         "POST",
         "/api/session",
@@ -224,7 +230,13 @@ pub async fn sign_in_as(port: u16, username: &str, password: &str) -> String {
         &body,
     )
     .await
-    .expect("server answers");
+}
+
+/// Signs in as `username` and returns the `Cookie` value.
+pub async fn sign_in_as(port: u16, username: &str, password: &str) -> String {
+    let (status, headers, text) = sign_in_attempt(None, port, username, password)
+        .await
+        .expect("server answers");
     assert_eq!(status, 200, "sign-in as {username}: {text}");
     headers
         .iter()
@@ -232,4 +244,20 @@ pub async fn sign_in_as(port: u16, username: &str, password: &str) -> String {
         .and_then(|(_, v)| v.split(';').next())
         .expect("session cookie")
         .to_string()
+}
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A live socket to the server on `port`, signed in with `cookie`.
+pub async fn ws_connect(port: u16, cookie: &str) -> Option<Ws> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://127.0.0.1:{port}/ws")
+        .into_client_request()
+        .ok()?;
+    req.headers_mut().insert("cookie", cookie.parse().ok()?);
+    tokio_tungstenite::connect_async(req)
+        .await
+        .ok()
+        .map(|(ws, _)| ws)
 }
