@@ -41,7 +41,11 @@ test: deps-test
 	$(MAKE) --no-print-directory site
 	$(MAKE) --no-print-directory e2e
 
+# Import cycles between the top-level modules of the server or the app fail the build (see
+# docs/design/architecture.md); then clippy on every crate.
 lint:
+	python3 tools/import-cycles.py --self-test
+	python3 tools/import-cycles.py server/src app/src
 	cargo clippy -p server -p app -p camsim --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 

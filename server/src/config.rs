@@ -226,25 +226,12 @@ impl VideoConfig {
 /// socket on 0.0.0.0 would not offer loopback candidates).
 fn local_ipv4_addresses() -> Vec<std::net::IpAddr> {
     let mut ips: Vec<std::net::IpAddr> = vec![std::net::Ipv4Addr::LOCALHOST.into()];
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `head` with a list we walk read-only and free once with freeifaddrs.
-    unsafe {
-        if libc::getifaddrs(&mut head) != 0 {
-            return ips;
+    // no interface list (a sandbox without netlink): loopback alone still serves this machine
+    for interface in if_addrs::get_if_addrs().unwrap_or_default() {
+        let ip = interface.ip();
+        if ip.is_ipv4() && !ip.is_loopback() && !ips.contains(&ip) {
+            ips.push(ip);
         }
-        let mut cur = head;
-        while !cur.is_null() {
-            let addr = (*cur).ifa_addr;
-            if !addr.is_null() && i32::from((*addr).sa_family) == libc::AF_INET {
-                let sin = &*(addr as *const libc::sockaddr_in);
-                let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-                if !ip.is_loopback() && !ips.contains(&ip.into()) {
-                    ips.push(ip.into());
-                }
-            }
-            cur = (*cur).ifa_next;
-        }
-        libc::freeifaddrs(head);
     }
     ips
 }
@@ -348,12 +335,8 @@ impl Config {
 
 /// The machine's host name ("localhost" when it has none).
 fn host_name() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into buf.
-    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
-    let end = buf.iter().position(|b| *b == 0).unwrap_or(0);
-    match std::str::from_utf8(&buf[..end]) {
-        Ok(name) if ok && !name.is_empty() => name.to_string(),
+    match gethostname::gethostname().into_string() {
+        Ok(name) if !name.is_empty() => name,
         _ => "localhost".to_string(),
     }
 }

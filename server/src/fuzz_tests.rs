@@ -107,7 +107,7 @@ proptest! {
 
     #[test]
     fn geometry_input_never_panics(g in geometry()) {
-        let _ = crate::incidents::point_of(&g);
+        let _ = crate::geometry::point_of(&g);
         let body: Result<crate::planner::request::AreaQueryBody, _> =
             serde_json::from_value(json!({"geometry": g}));
         if let Ok(b) = body {
@@ -152,7 +152,7 @@ proptest! {
 
     #[test]
     fn stream_url_masking_never_panics(url in "rtsp://[a-z0-9.:@/?&=_;%-]{0,60}") {
-        let masked = crate::video::source::mask_url(&url);
+        let masked = crate::cameras::rules::mask_url(&url);
         prop_assert!(!masked.contains("password=s3cret"));
     }
 }

@@ -1,16 +1,19 @@
 //! The ioc-map server: axum routes for the OGC API, the JSON API, health, and the Leptos app.
 //!
-//! `main.rs` only wires configuration, the database and this router; each capability has its module.
+//! `main.rs` reads the configuration, starts the state (`state::AppState::start`) and serves this
+//! router; each capability has its module (see `docs/design/architecture.md`).
 
 // The Leptos pages are deeply nested view types.
 #![recursion_limit = "512"]
 
 pub mod auth;
+pub mod cameras;
 pub mod config;
 pub mod db;
 pub mod error;
 #[cfg(test)]
 mod fuzz_tests;
+pub mod geometry;
 pub mod guard;
 pub mod headers;
 pub mod health;
@@ -20,37 +23,14 @@ pub mod live;
 pub mod ogc;
 pub mod planner;
 pub mod search;
+pub mod state;
 pub mod video;
 pub mod web;
 
-use std::sync::Arc;
-
-use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::extract::DefaultBodyLimit;
 use axum::{middleware, Router};
-use leptos::config::LeptosOptions;
-use sqlx::PgPool;
 
-use config::Config;
-
-/// Shared by every handler: configuration, the database pool, the Leptos site options.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub pool: PgPool,
-    pub leptos_options: LeptosOptions,
-    /// The live fan-out (incidents, cameras) behind `/ws`.
-    pub live: Arc<live::Live>,
-    /// Camera pulls and WebRTC viewers.
-    pub video: Arc<video::Video>,
-    /// Sign-in password checks in flight per client address (`auth::attempts`).
-    pub sign_ins: Arc<auth::attempts::InFlight>,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
+pub use state::{leptos_options, spawn_housekeeping, AppState};
 
 /// Kernel send buffer of each connection. Small enough that a slow live client fills its own bounded
 /// queue (and is cut off) rather than megabytes of kernel memory; ample for HTTP answers.
@@ -66,33 +46,6 @@ pub fn tune_connection(tcp: &mut tokio::net::TcpStream) {
 /// Request bodies are small JSON documents; anything larger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Once a minute, for as long as the server runs: sign-in records past their window and idempotency
-/// keys past their 24 hours are deleted, so neither table grows with traffic.
-pub fn spawn_housekeeping(pool: PgPool, sign_in_window_secs: i32) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            every.tick().await;
-            if let Err(e) = auth::attempts::trim(&pool, sign_in_window_secs).await {
-                tracing::warn!(error = %e, "could not trim sign-in records");
-            }
-            if let Err(e) = idempotency::trim(&pool).await {
-                tracing::warn!(error = %e, "could not trim idempotency keys");
-            }
-        }
-    });
-}
-
-/// Leptos options from the configuration (cargo-leptos' `LEPTOS_*` variables name the same things).
-pub fn leptos_options(config: &Config) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "ioc-map".into()))
-        .site_root(config.site_root.clone())
-        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
-        .site_addr(config.listen_addr)
-        .build()
-}
-
 /// The whole HTTP surface of the server.
 ///
 /// Order of the layers, outermost first: security headers, a panic becomes a 500 (`guard`), the client's address is
@@ -106,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(planner::router())
         .merge(incidents::router())
+        .merge(cameras::router())
         .merge(live::ws::router())
         .merge(video::router())
         .merge(web::api_router())

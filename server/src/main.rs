@@ -1,4 +1,5 @@
-//! Starts the ioc-map server: configuration, database (created, migrated, seeded), routes.
+//! Starts the ioc-map server: its configuration, its state (`AppState::start`: the database
+//! created, migrated and seeded, the services), its routes; and stops it on SIGTERM or Ctrl-C.
 
 use std::sync::Arc;
 
@@ -6,8 +7,8 @@ use std::net::SocketAddr;
 
 use axum::serve::ListenerExt;
 
-use server::live::{Live, LiveConfig};
-use server::{auth, config::Config, db, leptos_options, router, AppState};
+use server::live::Live;
+use server::{config::Config, router, AppState};
 use tracing_subscriber::EnvFilter;
 
 /// Our own info lines; the WebRTC stack logs every ICE and DTLS step at info, so only its warnings.
@@ -21,50 +22,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let config = Config::from_env()?;
-    let pool = db::prepare_with(
-        &config.database_url,
-        &config.camera_rtsp_base,
-        config.statement_timeout,
-    )
-    .await?;
-    auth::password::configure(config.sign_in.password_workers);
-    server::spawn_housekeeping(pool.clone(), config.sign_in.window_secs);
-    auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users).await?;
-    let live = Live::start(
-        pool.clone(),
-        LiveConfig {
-            retention_days: config.live_retention_days,
-            queue_capacity: config.ws_queue,
-            resume_max: config.live_resume_max,
-            memory_events: config.live_resume_max.saturating_mul(2),
-            ..LiveConfig::default()
-        },
-    )
-    .await?;
-    if config.simulate_vehicles {
-        tokio::spawn(server::live::simulator::run(
-            live.clone(),
-            config.simulate_speed,
-        ));
-    }
-    let left_open = server::video::audit::close_left_open(&pool, &config.video.server_id).await?;
-    if left_open > 0 {
-        tracing::warn!(
-            rows = left_open,
-            server = %config.video.server_id,
-            "closed viewing audit rows the previous run left open"
-        );
-    }
-    let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
-    let live_for_shutdown = live.clone();
-    let state = AppState {
-        leptos_options: leptos_options(&config),
-        config: Arc::new(config.clone()),
-        pool,
-        live,
-        video: video.clone(),
-        sign_ins: Default::default(),
-    };
+    let state = AppState::start(config.clone()).await?;
+    let (live_for_shutdown, video) = (state.live.clone(), state.video.clone());
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!("ioc-map listening on http://{}", config.listen_addr);
     // the client's address feeds the sign-in limit

@@ -1,41 +1,10 @@
 //! The map area of a page: the MapLibre container, its loading and error states, and what was clicked.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
+pub use crate::map::state::{MapState, Selected};
 use crate::map::style::MapKind;
 use crate::model::Lang;
-
-/// What the user sees of the map's own state: never a blank area.
-#[derive(Clone, Debug, PartialEq)]
-pub enum MapState {
-    Loading,
-    Ready,
-    /// The map could not be shown at all.
-    Failed(String),
-    /// The map is shown but something later failed (e.g. one layer's data).
-    Degraded(String),
-}
-
-impl MapState {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            MapState::Loading => "loading",
-            MapState::Ready => "ready",
-            MapState::Failed(_) => "failed",
-            MapState::Degraded(_) => "degraded",
-        }
-    }
-}
-
-/// The feature whose details a side panel shows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Selected {
-    /// MapLibre layer it was clicked on (tells its kind: camera, school, ward…).
-    pub layer: String,
-    pub id: String,
-    pub props: serde_json::Value,
-}
 
 #[component]
 pub fn MapView(

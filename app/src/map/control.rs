@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
 use super::maplibre::Map;
+use super::state::{MapState, Selected};
 use super::style::{self, MapKind};
-use crate::components::map_view::{MapState, Selected};
 use crate::model::{Lang, MapConfig, CLICKABLE_LAYERS, LAYER_GROUPS};
 
 /// A MapLibre event handler.

@@ -3,6 +3,7 @@
 //!
 //! The functions below are what pages call; on the server (SSR) there is no map and they do nothing.
 
+pub mod state;
 pub mod style;
 
 #[cfg(feature = "hydrate")]

@@ -104,10 +104,22 @@ pub fn client_address(req_extensions: &axum::http::Extensions) -> String {
         .unwrap_or_else(|| "local".to_string())
 }
 
+/// One server's memory of rights: the sessions it has recently checked and the endings (sign-outs,
+/// revocations, demotions) it has recorded since. Held by `AppState`, never by the process.
+#[derive(Default)]
+pub struct Rights {
+    pub endings: revoke::Endings,
+    pub sessions: cache::SessionCache,
+}
+
 /// The requester; Err when their session or token could not be looked up (the database is down):
 /// that is a 503, never a silent "anonymous".
-async fn resolve(pool: &PgPool, headers: &HeaderMap) -> Result<Principal, sqlx::Error> {
-    let checked_at = revoke::generation();
+async fn resolve(
+    pool: &PgPool,
+    rights: &Rights,
+    headers: &HeaderMap,
+) -> Result<Principal, sqlx::Error> {
+    let checked_at = rights.endings.generation();
     let (user, via, credential) = if let Some(token) = bearer(headers) {
         match store::user_by_api_token(pool, token).await? {
             Some((u, id)) => (u.session_user(), Via::Token, revoke::Credential::Token(id)),
@@ -115,11 +127,16 @@ async fn resolve(pool: &PgPool, headers: &HeaderMap) -> Result<Principal, sqlx::
         }
     } else if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let digest = store::digest(token);
-        let user = match cache::get(&digest) {
+        let user = match rights.sessions.get(&digest) {
             Some(user) => user,
             None => match store::user_by_session(pool, token).await? {
                 Some(u) => {
-                    cache::put(digest.clone(), u.session_user(), checked_at);
+                    rights.sessions.put(
+                        digest.clone(),
+                        u.session_user(),
+                        checked_at,
+                        &rights.endings,
+                    );
                     u.session_user()
                 }
                 None => return Ok(Principal::ANONYMOUS),
@@ -139,7 +156,7 @@ async fn resolve(pool: &PgPool, headers: &HeaderMap) -> Result<Principal, sqlx::
 
 /// Middleware: finds the requester from the session cookie or the Bearer token.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let principal = match resolve(&state.pool, req.headers()).await {
+    let principal = match resolve(&state.pool, &state.rights, req.headers()).await {
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = %e, "could not look up the session or token");

@@ -10,9 +10,12 @@
 //! ([`revoked_since`]), so a socket or a video session set up while its rights were being taken
 //! away cannot slip through. The session cache uses the same number to refuse to remember rights
 //! read before an ending (see `cache::put`).
+//!
+//! The endings belong to one server ([`Endings`] in `AppState::rights`), never to the process: tests
+//! run several servers, on different databases, in one process.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use crate::AppState;
 
@@ -53,70 +56,66 @@ impl Ended {
 /// Endings kept to check what opens meanwhile; a request older than all of them is refused.
 const RECENT: usize = 4096;
 
+#[derive(Default)]
 struct Recent {
     generation: u64,
-    endings: VecDeque<(u64, Realm, Ended)>,
+    endings: VecDeque<(u64, Ended)>,
     /// The generation of the newest ending no longer kept.
     forgotten_upto: u64,
 }
 
-fn recent() -> std::sync::MutexGuard<'static, Recent> {
-    static RECENT_ENDINGS: OnceLock<Mutex<Recent>> = OnceLock::new();
-    RECENT_ENDINGS
-        .get_or_init(|| {
-            Mutex::new(Recent {
-                generation: 0,
-                endings: VecDeque::new(),
-                forgotten_upto: 0,
-            })
-        })
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+/// One server's recent endings, numbered.
+#[derive(Default)]
+pub struct Endings {
+    recent: Mutex<Recent>,
 }
 
-/// The number of the last ending: read it before looking up rights.
-pub fn generation() -> u64 {
-    recent().generation
-}
+impl Endings {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
+        self.recent.lock().unwrap_or_else(|p| p.into_inner())
+    }
 
-/// Which server's endings (its live service's address): several servers on different databases
-/// share a test process, and user ids repeat between databases.
-pub type Realm = usize;
+    /// The number of the last ending: read it before looking up rights.
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
 
-pub fn realm(live: &std::sync::Arc<crate::live::Live>) -> Realm {
-    std::sync::Arc::as_ptr(live) as usize
-}
-
-fn record(realm: Realm, ended: Ended) {
-    let mut r = recent();
-    r.generation += 1;
-    let g = r.generation;
-    r.endings.push_back((g, realm, ended));
-    while r.endings.len() > RECENT {
-        if let Some((old, _, _)) = r.endings.pop_front() {
-            r.forgotten_upto = old;
+    fn record(&self, ended: Ended) {
+        let mut r = self.lock();
+        r.generation += 1;
+        let g = r.generation;
+        r.endings.push_back((g, ended));
+        while r.endings.len() > RECENT {
+            if let Some((old, _)) = r.endings.pop_front() {
+                r.forgotten_upto = old;
+            }
         }
+    }
+
+    /// A change that ends nothing still moves the generation: rights read before it are not cached.
+    fn bump(&self) {
+        self.lock().generation += 1;
+    }
+
+    /// Whether an ending recorded after generation `since` covers `holder`.
+    pub fn revoked_since(&self, holder: &Holder, since: u64) -> bool {
+        let r = self.lock();
+        if since >= r.generation {
+            return false;
+        }
+        // older than the endings kept: cannot tell, so no
+        since < r.forgotten_upto
+            || r.endings
+                .iter()
+                .any(|(g, e)| *g > since && e.covers(holder))
     }
 }
 
 /// A change to a user that ends nothing (a new display name): the cache forgets them, and rights
 /// read before it are not remembered.
-pub fn changed(user_id: i64) {
-    recent().generation += 1;
-    super::cache::forget_user(user_id);
-}
-
-/// Whether an ending of `realm` recorded after generation `since` covers `holder`.
-pub fn revoked_since(realm: Realm, holder: &Holder, since: u64) -> bool {
-    let r = recent();
-    if since >= r.generation {
-        return false;
-    }
-    // older than the endings kept: cannot tell, so no
-    since < r.forgotten_upto
-        || r.endings
-            .iter()
-            .any(|(g, re, e)| *g > since && *re == realm && e.covers(holder))
+pub fn changed(state: &AppState, user_id: i64) {
+    state.rights.endings.bump();
+    state.rights.sessions.forget_user(user_id);
 }
 
 /// Runs a change that commits and then ends rights in a task of its own, and waits for it: once the
@@ -137,13 +136,14 @@ pub async fn uncancelled<T: Send + 'static>(
 }
 
 /// Ends what `ended` covers, now: the session cache forgets it, open `/ws` sockets close with
-/// `reason` (code 1008), video sessions end (their audit rows say `reason`). Call it after the
+/// `reason` (code 4001), video sessions end (their audit rows say `reason`). Call it after the
 /// database change has committed, so that nothing can read the old rights back in.
 pub async fn end(state: &AppState, ended: Ended, reason: &str) {
-    record(realm(&state.live), ended.clone());
+    let rights = &state.rights;
+    rights.endings.record(ended.clone());
     match &ended {
-        Ended::User(id) => super::cache::forget_user(*id),
-        Ended::Credential(Credential::Session(digest)) => super::cache::forget(digest),
+        Ended::User(id) => rights.sessions.forget_user(*id),
+        Ended::Credential(Credential::Session(digest)) => rights.sessions.forget(digest),
         Ended::Credential(Credential::Token(_)) => {}
     }
     let sockets = state.live.end_holders(|h| ended.covers(h), reason);
@@ -151,30 +151,45 @@ pub async fn end(state: &AppState, ended: Ended, reason: &str) {
     tracing::info!(?ended, sockets, videos, reason, "rights ended");
 }
 
-/// Records an ending without a server around it (unit tests of the cache).
 #[cfg(test)]
-pub fn tests_record_user(id: i64) {
-    record(0, Ended::User(id));
-}
-
-#[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
     fn what_opens_after_an_ending_is_checked_against_it() {
+        let endings = Endings::default();
         let holder = Holder {
             user_id: 9_000_001,
             credential: Credential::Token(77),
         };
-        let before = generation();
-        assert!(!revoked_since(1, &holder, before));
-        record(1, Ended::User(9_000_002));
-        assert!(!revoked_since(1, &holder, before), "another user");
-        record(2, Ended::Credential(Credential::Token(77)));
-        assert!(!revoked_since(1, &holder, before), "another server's");
-        record(1, Ended::Credential(Credential::Token(77)));
-        assert!(revoked_since(1, &holder, before));
-        assert!(!revoked_since(1, &holder, generation()), "checked after it");
+        let before = endings.generation();
+        assert!(!endings.revoked_since(&holder, before));
+        endings.record(Ended::User(9_000_002));
+        assert!(!endings.revoked_since(&holder, before), "another user");
+        endings.record(Ended::Credential(Credential::Token(77)));
+        assert!(endings.revoked_since(&holder, before));
+        assert!(
+            !endings.revoked_since(&holder, endings.generation()),
+            "checked after it"
+        );
+    }
+
+    #[test]
+    fn a_request_older_than_every_ending_kept_is_refused() {
+        let endings = Endings::default();
+        let holder = Holder {
+            user_id: 1,
+            credential: Credential::Token(1),
+        };
+        for n in 0..(RECENT as i64 + 10) {
+            endings.record(Ended::User(1_000 + n));
+        }
+        assert!(endings.revoked_since(&holder, 5));
+        assert!(!endings.revoked_since(&holder, endings.generation() - 1));
+    }
+
+    /// For the cache's tests: records an ending.
+    pub fn record_user(endings: &Endings, id: i64) {
+        endings.record(Ended::User(id));
     }
 }

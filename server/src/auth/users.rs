@@ -225,7 +225,7 @@ async fn save(state: AppState, id: i64, change: Change) -> Result<Value, ApiErro
     };
     match reason {
         Some(r) => super::revoke::end(&state, super::revoke::Ended::User(id), r).await,
-        None => super::revoke::changed(id),
+        None => super::revoke::changed(&state, id),
     }
     Ok(user)
 }

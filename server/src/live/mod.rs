@@ -5,11 +5,13 @@
 //! - `outbox`: each client's bounded queue;
 //! - `ws`: the WebSocket endpoint;
 //! - here: recording an event in the change's own transaction (gap-free seq), publishing it after the
-//!   commit in seq order, loading state at start-up, trimming the log, expiring closed incidents.
+//!   commit in seq order, loading state at start-up, trimming the log.
+//!
+//! The live service knows layers, features and events, not what they are: each capability (incidents,
+//! cameras) records its own changes with [`record`] and publishes them after its commit.
 
 pub mod hub;
 pub mod outbox;
-pub mod simulator;
 pub mod ws;
 
 use std::collections::{BTreeMap, HashMap};
@@ -142,33 +144,6 @@ pub async fn record(
         feature,
         position,
     })
-}
-
-/// A camera changed in the caller's transaction: records its upsert on the `cameras` layer (the
-/// feature as operators see it, from the `camera_features` view: never the stream URL), commits,
-/// then broadcasts. The vehicle simulator, camera status and camera administration all end here.
-pub async fn commit_camera(
-    live: &Live,
-    mut tx: Transaction<'_, Postgres>,
-    id: &str,
-) -> Result<(), sqlx::Error> {
-    let (feature, lon, lat): (Value, f64, f64) =
-        sqlx::query_as("SELECT feature, ST_X(geom), ST_Y(geom) FROM camera_features WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let ev = record(
-        &mut tx,
-        "cameras",
-        Op::Upsert,
-        id,
-        feature,
-        Some([lon, lat]),
-    )
-    .await?;
-    tx.commit().await?;
-    live.publish(ev).await;
-    Ok(())
 }
 
 type EventRow = (
@@ -545,19 +520,17 @@ async fn recover(live: std::sync::Weak<Live>) {
     }
 }
 
-/// Every 10 s: closed incidents whose linger is over leave the live layer (a delete event; the
-/// query reads only the closed incidents still on the layer); every minute: trim the log by age, and
+/// Every minute: trim the log by age, and
 /// to the last `2 × resume_max` events (a resume further behind gets snapshots anyway, so older
-/// rows could never be read: without this the patrol vehicles alone add ~60,000 rows a day).
+/// rows could never be read: without this the patrol vehicles alone add ~576,000 rows a day: 10 vehicles, a move every 1.5 s).
 async fn housekeeping(live: std::sync::Weak<Live>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut n = 0u64;
+    tick.tick().await; // the first tick is immediate; start-up has just trimmed by age
     loop {
         tick.tick().await;
         let Some(live) = live.upgrade() else { return };
-        n += 1;
-        if n.is_multiple_of(6) {
+        {
             let _ =
                 sqlx::query("DELETE FROM live_events WHERE at < now() - make_interval(days => $1)")
                     .bind(live.config.retention_days)
@@ -579,9 +552,6 @@ async fn housekeeping(live: std::sync::Weak<Live>) {
             {
                 tracing::warn!(error = %e, "could not vacuum the live event log");
             }
-        }
-        if let Err(e) = crate::incidents::expire_closed(&live).await {
-            tracing::warn!(error = %e, "could not expire closed incidents");
         }
     }
 }

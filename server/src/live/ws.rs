@@ -17,7 +17,7 @@ use futures_util::{SinkExt, StreamExt};
 use app::live_types::{ClientMessage, LIVE_LAYERS};
 
 use super::{outbox, ClientHandle, Live};
-use crate::auth::{revoke, Principal};
+use crate::auth::{Principal, Rights};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -60,7 +60,15 @@ async fn upgrade(
         .write_buffer_size(16 * 1024)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| session(state.live.clone(), principal, socket, cap))
+        .on_upgrade(move |socket| {
+            session(
+                state.live.clone(),
+                state.rights.clone(),
+                principal,
+                socket,
+                cap,
+            )
+        })
 }
 
 fn too_many_sockets(cap: usize) -> ApiError {
@@ -100,7 +108,13 @@ fn check(msg: &ClientMessage) -> Result<(), String> {
     Ok(())
 }
 
-async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, cap: usize) {
+async fn session(
+    live: Arc<Live>,
+    rights: Arc<Rights>,
+    principal: Principal,
+    mut socket: WebSocket,
+    cap: usize,
+) {
     let holder = principal.holder();
     let user_id = holder.as_ref().map_or(0, |h| h.user_id);
     // the upgrade's check and this registration are apart: parallel upgrades are decided here
@@ -122,8 +136,7 @@ async fn session(live: Arc<Live>, principal: Principal, mut socket: WebSocket, c
         return;
     };
     // rights taken away between the upgrade's check and now: end at once
-    if holder.is_some_and(|h| revoke::revoked_since(revoke::realm(&live), &h, principal.checked_at))
-    {
+    if holder.is_some_and(|h| rights.endings.revoked_since(&h, principal.checked_at)) {
         client.end("your rights have changed: sign in again");
     }
     let (mut tx, mut rx) = socket.split();

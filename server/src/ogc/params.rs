@@ -5,17 +5,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
+use crate::geometry::{parse_bbox, Bbox};
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 10_000;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bbox {
-    pub min_lon: f64,
-    pub min_lat: f64,
-    pub max_lon: f64,
-    pub max_lat: f64,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemsQuery {
@@ -86,66 +79,6 @@ pub fn check_format(q: &HashMap<String, String>) -> Result<(), ApiError> {
             format!("unsupported format {other:?}: use f=json"),
         )),
     }
-}
-
-/// `minLon,minLat,maxLon,maxLat` (or the 6-number 3D form, whose heights are ignored), WGS84.
-pub fn parse_bbox(s: &str) -> Result<Bbox, ApiError> {
-    let nums: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| {
-            ApiError::bad_request(
-                "bbox",
-                format!("bbox must be 4 comma-separated numbers, got {s:?}"),
-            )
-        })?;
-    let (min_lon, min_lat, max_lon, max_lat) = match nums[..] {
-        [a, b, c, d] => (a, b, c, d),
-        [a, b, _, d, e, _] => (a, b, d, e),
-        _ => {
-            return Err(ApiError::bad_request(
-                "bbox",
-                format!(
-                    "bbox must have 4 numbers (minLon,minLat,maxLon,maxLat), got {}",
-                    nums.len()
-                ),
-            ))
-        }
-    };
-    if nums.iter().any(|n| !n.is_finite()) {
-        return Err(ApiError::bad_request("bbox", "bbox numbers must be finite"));
-    }
-    if !(-180.0..=180.0).contains(&min_lon) || !(-180.0..=180.0).contains(&max_lon) {
-        return Err(ApiError::bad_request(
-            "bbox",
-            "bbox longitudes must be within -180..180",
-        ));
-    }
-    if !(-90.0..=90.0).contains(&min_lat) || !(-90.0..=90.0).contains(&max_lat) {
-        return Err(ApiError::bad_request(
-            "bbox",
-            "bbox latitudes must be within -90..90",
-        ));
-    }
-    if min_lat > max_lat {
-        return Err(ApiError::bad_request(
-            "bbox",
-            "bbox minLat is greater than maxLat",
-        ));
-    }
-    if min_lon > max_lon {
-        return Err(ApiError::bad_request(
-            "bbox",
-            "bbox minLon is greater than maxLon (boxes across the antimeridian are not supported)",
-        ));
-    }
-    Ok(Bbox {
-        min_lon,
-        min_lat,
-        max_lon,
-        max_lat,
-    })
 }
 
 /// A closed time range; `None` is an open end.
@@ -230,26 +163,6 @@ mod tests {
             let err = ItemsQuery::parse(&q(&[(k, v)])).expect_err("must be refused");
             assert_eq!(err.field.as_deref(), Some(k), "{k}={v}");
             assert_eq!(err.status, 400);
-        }
-    }
-
-    #[test]
-    fn bbox_forms() {
-        let b = parse_bbox("106.69,10.77,106.70,10.78").expect("valid bbox");
-        assert_eq!(b.max_lat, 10.78);
-        let b3 = parse_bbox("106.69,10.77,0,106.70,10.78,100").expect("valid 3D bbox");
-        assert_eq!(b, b3);
-        for bad in [
-            "1,2,3",
-            "a,b,c,d",
-            "1,2,3,4,5",
-            "200,0,201,1",
-            "0,50,1,40",
-            "5,0,4,1",
-            "NaN,0,1,1",
-        ] {
-            let err = parse_bbox(bad).expect_err(bad);
-            assert_eq!(err.field.as_deref(), Some("bbox"), "{bad}");
         }
     }
 

@@ -6,11 +6,12 @@
 //! - `packetize`: access units → ≤1200-byte RTP payloads (and back, for tests and the benchmark);
 //! - `peer`: one viewer's WebRTC peer connection (webrtc-rs) and its RTP sender;
 //! - `whep`: the WHEP endpoints and each viewer's forwarding task; `audit`: who watched what;
-//! - `status`, `probe`: camera online/offline through the live event path;
-//! - `cameras`: the admin API; `metrics`: `GET /metrics`.
+//! - `probe`: unwatched cameras' online/offline, reported to the cameras' status writer;
+//! - `metrics`: `GET /metrics`.
+//!
+//! Cameras themselves (their rows, status and live layer) are the `cameras` capability's.
 
 pub mod audit;
-pub mod cameras;
 pub mod client;
 pub mod lifecycle;
 pub mod metrics;
@@ -18,7 +19,6 @@ pub mod packetize;
 pub mod peer;
 pub mod probe;
 pub mod source;
-pub mod status;
 pub mod whep;
 
 use std::collections::HashMap;
@@ -29,17 +29,16 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use sqlx::PgPool;
 
+use crate::cameras::status::StatusWriter;
 use crate::config::VideoConfig;
 use crate::error::ApiError;
 use crate::live::Live;
 use crate::AppState;
 use lifecycle::Lifecycle;
 use source::Pull;
-use status::StatusWriter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(cameras::router())
         .merge(whep::router())
         .merge(audit::router())
         .merge(metrics::router())

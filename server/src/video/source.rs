@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 use url::Url;
 
 use super::packetize;
+use crate::cameras::rules::mask_url;
 
 /// No frame for this long and the source counts as failed.
 pub const STALL_AFTER: Duration = Duration::from_secs(3);
@@ -40,6 +41,12 @@ pub struct Frame {
 /// What a pull tells the rest of the server: its camera went online or offline.
 pub trait StatusSink: Send + Sync + 'static {
     fn online(&self, camera: &str, online: bool);
+}
+
+impl StatusSink for crate::cameras::status::StatusWriter {
+    fn online(&self, camera: &str, online: bool) {
+        self.report(camera, online);
+    }
 }
 
 #[derive(Default)]
@@ -237,72 +244,12 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-/// The URL as it may appear in a log line or to an admin: the password replaced by `***`, and so is
-/// every value whose key looks like a credential, wherever the camera's vendor put it: in the query
-/// (`?user=…&password=…`), in the path (`/user=admin&password=…&channel=1`), or joined by `_`
-/// (`/user=admin_password=…_channel=1`).
-pub fn mask_url(raw: &str) -> String {
-    let Ok(mut url) = Url::parse(raw) else {
-        return "(invalid URL)".to_string();
-    };
-    if url.password().is_some() {
-        let _ = url.set_password(Some("***"));
-    }
-    mask_key_values(url.as_str())
-}
-
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    ["pass", "pwd", "token", "auth", "key", "secret"]
-        .iter()
-        .any(|s| key.contains(s))
-}
-
-/// Replaces the value after every `key=` whose key looks like a credential with `***`.
-fn mask_key_values(s: &str) -> String {
-    let is_key_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(eq) = rest.find('=') {
-        let (before, after) = (&rest[..eq], &rest[eq + 1..]);
-        out.push_str(before);
-        out.push('=');
-        let key_start = before.rfind(|c: char| !is_key_char(c)).map_or(0, |p| p + 1);
-        if !is_secret_key(&before[key_start..]) {
-            rest = after;
-            continue;
-        }
-        // the value runs to the next separator, or to a `_word=` that starts the next pair
-        let mut end = after.len();
-        for (i, c) in after.char_indices() {
-            if "&;/?#".contains(c) {
-                end = i;
-                break;
-            }
-            if c == '_' {
-                let tail = &after[i + 1..];
-                let word = tail
-                    .find(|c: char| !c.is_ascii_alphanumeric())
-                    .unwrap_or(tail.len());
-                if word > 0 && tail[word..].starts_with('=') {
-                    end = i;
-                    break;
-                }
-            }
-        }
-        out.push_str("***");
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn credentials_leave_the_url_and_are_masked_in_logs() {
+    fn credentials_leave_the_url() {
         let raw = "rtsp://admin:p%40ss@10.0.0.5:554/Streaming/Channels/101";
         let (url, creds) = split_credentials(raw).expect("valid");
         assert_eq!(url.as_str(), "rtsp://10.0.0.5:554/Streaming/Channels/101");
@@ -311,28 +258,6 @@ mod tests {
             (creds.username.as_str(), creds.password.as_str()),
             ("admin", "p@ss")
         );
-        assert_eq!(
-            mask_url(raw),
-            "rtsp://admin:***@10.0.0.5:554/Streaming/Channels/101"
-        );
-        assert_eq!(
-            mask_url("rtsp://10.0.0.6/live?channel=1&password=hunter2"),
-            "rtsp://10.0.0.6/live?channel=1&password=***"
-        );
-        // vendors that put the credentials in the path
-        assert_eq!(
-            mask_url("rtsp://h/user=admin&password=S3cr3t&channel=1"),
-            "rtsp://h/user=admin&password=***&channel=1"
-        );
-        assert_eq!(
-            mask_url("rtsp://10.0.0.7:554/user=admin_password=tlJw_po6_channel=1_stream=0.sdp"),
-            "rtsp://10.0.0.7:554/user=admin_password=***_channel=1_stream=0.sdp"
-        );
-        assert_eq!(
-            mask_url("rtsp://h/cam;PWD=abc;chan=2?x=1&AuthToken=zzz"),
-            "rtsp://h/cam;PWD=***;chan=2?x=1&AuthToken=***"
-        );
-        assert!(!mask_url("rtsp://h/a?password=p%40ss%26more").contains("p%40ss"));
         assert!(split_credentials("rtsp://127.0.0.1:8554/cam-0001")
             .expect("valid")
             .1

@@ -18,7 +18,7 @@ use tokio::sync::{broadcast, Notify};
 use super::peer::{Peer, PeerError};
 use super::source::Frame;
 use super::Video;
-use crate::auth::revoke::{self, Holder};
+use crate::auth::revoke::Holder;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::AppState;
@@ -116,12 +116,13 @@ async fn create(
         .and_then(|Extension(c)| c.ip)
         .map(|ip| ip.to_string());
     let setup = tokio::spawn({
-        let (pool, offer, camera, user, principal) = (
+        let (pool, offer, camera, user, principal, rights) = (
             state.pool.clone(),
             offer.to_string(),
             camera.clone(),
             user.clone(),
             principal.clone(),
+            state.rights.clone(),
         );
         async move {
             let _slot = slot;
@@ -134,6 +135,7 @@ async fn create(
                 user,
                 holder: principal.holder(),
                 checked_at: principal.checked_at,
+                rights,
             };
             let id = start_session(pool, video, peer, camera, who, remote).await?;
             Ok::<_, ApiError>((id, answer))
@@ -178,6 +180,8 @@ struct Viewer {
     user: app::model::SessionUser,
     holder: Option<Holder>,
     checked_at: u64,
+    /// The server's record of ended rights, to check `holder` against once the session is set up.
+    rights: Arc<crate::auth::Rights>,
 }
 
 /// Registers the session (audit row first), joins the camera's pull and starts forwarding; the id.
@@ -226,7 +230,7 @@ async fn start_session(
     tokio::spawn(forward(video.clone(), session, pull));
     if who
         .holder
-        .is_some_and(|h| revoke::revoked_since(revoke::realm(&video.live), &h, who.checked_at))
+        .is_some_and(|h| who.rights.endings.revoked_since(&h, who.checked_at))
     {
         video.end_session(&id, "the viewer's rights ended").await;
         return Err(ApiError::forbidden(

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 use server::config::Config;
-use server::{db, leptos_options, router, AppState};
+use server::{db, router, AppState};
 
 /// The server's own default, but with a database name of this run.
 fn admin_url() -> String {
@@ -126,15 +126,7 @@ pub fn config(database_url: String) -> Config {
 /// The server's router on this pool, configuration and live service (the video service is started
 /// here, as `main` does).
 pub fn router_on(pool: PgPool, config: Config, live: Arc<server::live::Live>) -> Router {
-    let video = server::video::Video::start(pool.clone(), live.clone(), config.video.clone());
-    router(AppState {
-        leptos_options: leptos_options(&config),
-        config: Arc::new(config),
-        pool,
-        live,
-        sign_ins: Default::default(),
-        video,
-    })
+    router(AppState::on(pool, config, live))
 }
 
 /// The router on a pool whose database may be unreachable (the live service then loads nothing).

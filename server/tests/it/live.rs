@@ -330,7 +330,7 @@ async fn moving_features_enter_and_leave_a_viewport() {
         .expect("features")
         .iter()
         .all(|f| f["id"] != "cam-0008"));
-    server::live::simulator::step(&live, "cam-0008", CATHEDRAL)
+    server::cameras::store::move_to(&live, "cam-0008", CATHEDRAL)
         .await
         .expect("move in");
     let entered = event_for(&mut ws, "cam-0008").await.expect("enters");
@@ -339,7 +339,7 @@ async fn moving_features_enter_and_leave_a_viewport() {
         entered["feature"]["geometry"]["coordinates"],
         json!(CATHEDRAL)
     );
-    server::live::simulator::step(&live, "cam-0008", [106.6880, 10.7575])
+    server::cameras::store::move_to(&live, "cam-0008", [106.6880, 10.7575])
         .await
         .expect("move out");
     let left = event_for(&mut ws, "cam-0008").await.expect("leaves");

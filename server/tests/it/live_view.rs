@@ -228,7 +228,7 @@ async fn expiring_closed_incidents_never_reads_the_event_log() {
         .expect("set");
     let plan: Value = sqlx::query_scalar(&format!(
         "EXPLAIN (FORMAT JSON) {}",
-        server::incidents::DUE_TO_LEAVE_SQL.replace("$1", "600")
+        server::incidents::store::DUE_TO_LEAVE_SQL.replace("$1", "600")
     ))
     .fetch_one(&mut *conn)
     .await

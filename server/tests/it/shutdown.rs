@@ -57,8 +57,11 @@ async fn sigterm_closes_sockets_with_a_frame_and_exits_promptly() {
         }
     }
     let sent = Instant::now();
-    // SAFETY: kill only sends a signal to the child we started.
-    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success(), "SIGTERM sent");
     let close = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(m) = ws.next().await {
             if let Ok(Message::Close(frame)) = m {

@@ -494,11 +494,11 @@ async fn an_incident_lists_its_nearest_online_cameras_nearest_first() {
     let (app, _, live) = video_app_with_live().await;
     // the cathedral's long-range camera and its neighbours (40–70 m) are online, except the nearest
     for id in ["cam-0001", "cam-0284", "cam-0399", "cam-0398"] {
-        server::video::status::set(&live, id, true)
+        server::cameras::store::set_status(&live, id, true)
             .await
             .expect("status");
     }
-    server::video::status::set(&live, "cam-0284", false)
+    server::cameras::store::set_status(&live, "cam-0284", false)
         .await
         .expect("status");
     let a = common::get_as(

@@ -21,6 +21,8 @@ pub fn pin_to(core: usize, pid: u32) {
         .output();
 }
 
+/// Thousands of sockets need more than the default 1,024 open files.
+#[allow(unsafe_code)] // setrlimit has no safe wrapper in std
 pub fn raise_open_files() {
     let limit = libc::rlimit {
         rlim_cur: 20_000,

@@ -5,9 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
-
-use super::Live;
+use crate::live::Live;
 
 /// Metres a patrol vehicle moves per step (about 25 km/h at one step per 1.5 s).
 const STEP_M: f64 = 10.0;
@@ -26,18 +24,7 @@ pub const STEP_EVERY: Duration = Duration::from_millis(1500);
 /// Drives the vehicles, one step each every `STEP_EVERY / speed` (`IOC_SIMULATE_SPEED`, 1; the soak
 /// program runs them at 10).
 pub async fn run(live: Arc<Live>, speed: u32) {
-    let rows: Vec<(String, Value)> = match sqlx::query_as(
-        "SELECT c.id, (SELECT coalesce(jsonb_agg(ST_AsGeoJSON(ST_Segmentize(s.g::geography, $1)::geometry)::jsonb), '[]')
-                         FROM (SELECT (ST_Dump(ST_Intersection(st.geom, w.geom))).geom AS g
-                                 FROM streets st JOIN admin_areas w ON w.code = c.ward_code
-                                WHERE ST_Intersects(st.geom, w.geom)) s
-                        WHERE GeometryType(s.g) = 'LINESTRING')
-           FROM cameras c WHERE c.kind = 'vehicle' ORDER BY c.id",
-    )
-    .bind(STEP_M)
-    .fetch_all(&live.pool)
-    .await
-    {
+    let rows = match super::store::vehicle_routes(&live.pool, STEP_M).await {
         Ok(r) => r,
         Err(e) => return tracing::warn!(error = %e, "vehicle simulator could not load routes"),
     };
@@ -70,23 +57,9 @@ pub async fn run(live: Arc<Live>, speed: u32) {
                 v.forward = !v.forward;
             }
             v.at = if v.forward { v.at + 1 } else { v.at - 1 };
-            if let Err(e) = step(&live, &v.id, v.route[v.at]).await {
+            if let Err(e) = super::store::move_to(&live, &v.id, v.route[v.at]).await {
                 tracing::warn!(error = %e, camera = %v.id, "vehicle step failed");
             }
         }
     }
-}
-
-/// Moves one vehicle camera: commit, then broadcast.
-pub async fn step(live: &Live, id: &str, [lon, lat]: [f64; 2]) -> Result<(), sqlx::Error> {
-    let mut tx = live.pool.begin().await?;
-    sqlx::query(
-        "UPDATE cameras SET geom = ST_SetSRID(ST_MakePoint($2, $3), 4326), updated_at = now() WHERE id = $1",
-    )
-    .bind(id)
-    .bind(lon)
-    .bind(lat)
-    .execute(&mut *tx)
-    .await?;
-    super::commit_camera(live, tx, id).await
 }

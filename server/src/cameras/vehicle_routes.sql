@@ -1,0 +1,11 @@
+-- Each patrol vehicle camera and the streets of its ward, clipped to the ward and segmentized to
+-- points about $1 metres apart, as a JSON array of GeoJSON LineStrings.
+SELECT c.id,
+       (SELECT coalesce(jsonb_agg(ST_AsGeoJSON(ST_Segmentize(s.g::geography, $1)::geometry)::jsonb), '[]')
+          FROM (SELECT (ST_Dump(ST_Intersection(st.geom, w.geom))).geom AS g
+                  FROM streets st JOIN admin_areas w ON w.code = c.ward_code
+                 WHERE ST_Intersects(st.geom, w.geom)) s
+         WHERE GeometryType(s.g) = 'LINESTRING')
+  FROM cameras c
+ WHERE c.kind = 'vehicle'
+ ORDER BY c.id

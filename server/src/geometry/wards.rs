@@ -1,0 +1,26 @@
+//! Which ward of District 1 a point lies in: the one geometry question answered by PostGIS, inside
+//! the caller's transaction (the ward is stored with the row that is being written).
+
+use sqlx::{Postgres, Transaction};
+
+use crate::error::ApiError;
+
+/// The code of the district whose wards are looked up (District 1 of Ho Chi Minh City).
+pub const DISTRICT_CODE: &str = "760";
+
+/// The ward a point of District 1 lies in (`None` on a ward border gap); outside the district → 400
+/// naming `geometry`.
+pub async fn ward_at(
+    tx: &mut Transaction<'_, Postgres>,
+    [lon, lat]: [f64; 2],
+) -> Result<Option<String>, ApiError> {
+    let ward: Option<Option<String>> = sqlx::query_scalar(include_str!("ward_at.sql"))
+        .bind(lon)
+        .bind(lat)
+        .bind(DISTRICT_CODE)
+        .fetch_optional(&mut **tx)
+        .await?;
+    ward.ok_or_else(|| {
+        ApiError::bad_request("geometry", format!("[{lon}, {lat}] is outside District 1"))
+    })
+}

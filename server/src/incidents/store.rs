@@ -1,0 +1,212 @@
+//! The incidents' SQL. Every change runs in the caller's transaction and ends in [`commit`]: the
+//! incident's feature as changed, its live event in the same transaction, the commit, then the
+//! broadcast — so what operators see is always what PostgreSQL holds, in the order it was written.
+
+use serde_json::Value;
+use sqlx::{PgPool, Postgres, Transaction};
+
+use app::live_types::Op;
+use app::model::SessionUser;
+
+use super::rules::{ListQuery, Report};
+use super::LAYER;
+use crate::error::ApiError;
+use crate::live::{self, Live};
+
+/// The incident as a Feature and its position, read inside the transaction that changed it.
+pub async fn feature(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+) -> Result<Option<(Value, [f64; 2])>, sqlx::Error> {
+    let row: Option<(Value, f64, f64)> = sqlx::query_as(include_str!("sql/feature.sql"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(|(f, x, y)| (f, [x, y])))
+}
+
+/// Inserts a checked report in `ward`; returns the new incident's id.
+pub async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    report: &Report<'_>,
+    ward: Option<String>,
+    reported_by: i64,
+) -> Result<String, sqlx::Error> {
+    let [lon, lat] = report.position;
+    sqlx::query_scalar(
+        "INSERT INTO incidents (kind, severity, description, ward_code, reported_by, geom)
+         VALUES ($1, $2, $3, $4, $5, ST_SetSRID(ST_MakePoint($6, $7), 4326)) RETURNING id",
+    )
+    .bind(report.kind)
+    .bind(report.severity)
+    .bind(report.description)
+    .bind(ward)
+    .bind(reported_by)
+    .bind(lon)
+    .bind(lat)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// One step of the case history: who moved the incident from what to what, with which unit.
+pub struct Step<'a> {
+    pub user: &'a SessionUser,
+    pub from: Option<&'a str>,
+    pub to: &'a str,
+    pub unit: Option<&'a str>,
+    pub comment: &'a str,
+}
+
+pub async fn add_history(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+    step: Step<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO incident_history (incident_id, user_id, username, from_status, to_status, unit_id, comment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(step.user.id)
+    .bind(&step.user.username)
+    .bind(step.from)
+    .bind(step.to)
+    .bind(step.unit)
+    .bind(step.comment)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The incident's status, its row locked until the transaction ends.
+pub async fn lock_status(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn unit_exists(
+    tx: &mut Transaction<'_, Postgres>,
+    unit: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM response_units WHERE id = $1)")
+        .bind(unit)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Moves the incident to `status` (with `unit`, if given); a closing status stamps `closed_at`, and
+/// any change puts it back on the live layer.
+pub async fn set_status(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+    status: &str,
+    unit: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE incidents SET status = $2, unit_id = coalesce($3, unit_id), updated_at = now(),
+                closed_at = CASE WHEN $2 IN ('resolved', 'dismissed') THEN now() END,
+                on_live_layer = true
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(unit)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Ends a change of incident `id`: its feature as changed, a live event in the same transaction,
+/// the commit, then the broadcast. With an idempotency key (user, key) the answer (201 and the
+/// feature) is stored in the same transaction. Returns the feature for the HTTP answer.
+pub async fn commit(
+    live: &Live,
+    mut tx: Transaction<'_, Postgres>,
+    id: &str,
+    idempotency_key: Option<(i64, String)>,
+) -> Result<Value, ApiError> {
+    let (f, pos) = feature(&mut tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("incident vanished"))?;
+    if let Some((user_id, key)) = &idempotency_key {
+        crate::idempotency::store(&mut tx, *user_id, key, axum::http::StatusCode::CREATED, &f)
+            .await?;
+    }
+    let ev = live::record(&mut tx, LAYER, Op::Upsert, id, f.clone(), Some(pos)).await?;
+    tx.commit().await?;
+    live.publish(ev).await;
+    Ok(f)
+}
+
+/// The case history of an incident, oldest step first, as the API shows it.
+pub async fn history(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+) -> Result<Vec<Value>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT jsonb_build_object('at', at, 'username', username, 'from', from_status, 'to', to_status,
+                                   'unit', unit_id, 'comment', comment)
+           FROM incident_history WHERE incident_id = $1 ORDER BY at, id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, sqlx::Error> {
+    sqlx::query_scalar(include_str!("sql/list.sql"))
+        .bind(&q.statuses)
+        .bind(q.bbox.map(|b| b.min_lon))
+        .bind(q.bbox.map(|b| b.min_lat))
+        .bind(q.bbox.map(|b| b.max_lon))
+        .bind(q.bbox.map(|b| b.max_lat))
+        .bind(q.updated_after)
+        .bind(q.limit)
+        .bind(q.offset)
+        .fetch_all(pool)
+        .await
+}
+
+/// The response units (fire, police, medical, ward teams) a dispatch may name.
+pub async fn units(pool: &PgPool) -> Result<Vec<Value>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT jsonb_build_object('id', id, 'kind', kind, 'name_vi', name_vi, 'name_en', name_en, 'ward_code', ward_code)
+           FROM response_units ORDER BY kind, id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The closed incidents whose time on the live layer is over (`sql/due_to_leave.sql`).
+pub const DUE_TO_LEAVE_SQL: &str = include_str!("sql/due_to_leave.sql");
+
+pub async fn due_to_leave(pool: &PgPool, linger_secs: f64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(DUE_TO_LEAVE_SQL)
+        .bind(linger_secs)
+        .fetch_all(pool)
+        .await
+}
+
+/// Takes the incident off the live layer if it is still closed, lingered and on it (a reopen, or a
+/// reopen and a new close, in between keeps it there); whether it left.
+pub async fn leave_layer(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+    linger_secs: f64,
+) -> Result<bool, sqlx::Error> {
+    let leaving: Option<String> = sqlx::query_scalar(
+        "UPDATE incidents SET on_live_layer = false
+          WHERE id = $1 AND on_live_layer AND closed_at IS NOT NULL
+            AND closed_at <= now() - make_interval(secs => $2) RETURNING id",
+    )
+    .bind(id)
+    .bind(linger_secs)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(leaving.is_some())
+}

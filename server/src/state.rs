@@ -1,0 +1,138 @@
+//! The server's state, assembled in one place: `main`, the integration tests and the benchmarks all
+//! start a server through [`AppState::start`] (or [`AppState::on`] for a database already prepared),
+//! so what runs in a test is what runs in production.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::live::{Live, LiveConfig};
+use crate::{auth, cameras, db, idempotency, incidents, video};
+
+/// Shared by every handler: configuration, the database pool, the Leptos site options, the services.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: PgPool,
+    pub leptos_options: LeptosOptions,
+    /// The live fan-out (incidents, cameras) behind `/ws`.
+    pub live: Arc<Live>,
+    /// Camera pulls and WebRTC viewers.
+    pub video: Arc<video::Video>,
+    /// Sign-in password checks in flight per client address (`auth::attempts`).
+    pub sign_ins: Arc<auth::attempts::InFlight>,
+    /// Sessions recently checked and rights ended since (`auth::revoke`).
+    pub rights: Arc<auth::Rights>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Why a server could not start, and what it was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::DbError),
+    #[error("while creating the first users: {0}")]
+    Users(#[source] sqlx::Error),
+    #[error("while loading the live layers: {0}")]
+    Live(#[source] sqlx::Error),
+    #[error("while closing the viewing audit rows left open: {0}")]
+    Audit(#[source] sqlx::Error),
+}
+
+impl AppState {
+    /// A whole server from its configuration: the database created, migrated and seeded, the first
+    /// users, the live service loaded, the patrol simulator (when configured), the video service,
+    /// and the periodic housekeeping.
+    pub async fn start(config: Config) -> Result<AppState, StartError> {
+        let pool = db::prepare_with(
+            &config.database_url,
+            &config.camera_rtsp_base,
+            config.statement_timeout,
+        )
+        .await?;
+        auth::password::configure(config.sign_in.password_workers);
+        spawn_housekeeping(pool.clone(), config.sign_in.window_secs);
+        auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users)
+            .await
+            .map_err(StartError::Users)?;
+        let live = Live::start(pool.clone(), live_config(&config))
+            .await
+            .map_err(StartError::Live)?;
+        if config.simulate_vehicles {
+            tokio::spawn(cameras::vehicles::run(live.clone(), config.simulate_speed));
+        }
+        let left_open = video::audit::close_left_open(&pool, &config.video.server_id)
+            .await
+            .map_err(StartError::Audit)?;
+        if left_open > 0 {
+            tracing::warn!(
+                rows = left_open,
+                server = %config.video.server_id,
+                "closed viewing audit rows the previous run left open"
+            );
+        }
+        Ok(AppState::on(pool, config, live))
+    }
+
+    /// The services on a prepared pool and a live service already started: the video service, the
+    /// incidents' expiry. (Tests that share one database start here, each with its own live settings.)
+    pub fn on(pool: PgPool, config: Config, live: Arc<Live>) -> AppState {
+        incidents::expiry::spawn(&live);
+        let video = video::Video::start(pool.clone(), live.clone(), config.video.clone());
+        AppState {
+            leptos_options: leptos_options(&config),
+            config: Arc::new(config),
+            pool,
+            live,
+            video,
+            sign_ins: Default::default(),
+            rights: Default::default(),
+        }
+    }
+}
+
+/// The live service's settings from the configuration.
+pub fn live_config(config: &Config) -> LiveConfig {
+    LiveConfig {
+        retention_days: config.live_retention_days,
+        queue_capacity: config.ws_queue,
+        resume_max: config.live_resume_max,
+        memory_events: config.live_resume_max.saturating_mul(2),
+        ..LiveConfig::default()
+    }
+}
+
+/// Once a minute, for as long as the server runs: sign-in records past their window and idempotency
+/// keys past their 24 hours are deleted, so neither table grows with traffic.
+pub fn spawn_housekeeping(pool: PgPool, sign_in_window_secs: i32) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(e) = auth::attempts::trim(&pool, sign_in_window_secs).await {
+                tracing::warn!(error = %e, "could not trim sign-in records");
+            }
+            if let Err(e) = idempotency::trim(&pool).await {
+                tracing::warn!(error = %e, "could not trim idempotency keys");
+            }
+        }
+    });
+}
+
+/// Leptos options from the configuration (cargo-leptos' `LEPTOS_*` variables name the same things).
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "ioc-map".into()))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+        .site_addr(config.listen_addr)
+        .build()
+}
