@@ -46,12 +46,12 @@ test: deps-test
 lint:
 	python3 tools/import-cycles.py --self-test
 	python3 tools/import-cycles.py server/src app/src
-	cargo clippy -p server -p app -p camsim --all-targets -- -D warnings
+	cargo clippy -p server -p app -p camsim -p loadgen --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # Unit tests and integration tests against a fresh PostGIS database (created by the tests).
 unit:
-	cargo test -p app -p server -p camsim
+	cargo test -p app -p server -p camsim -p loadgen
 
 site:
 	cargo leptos build

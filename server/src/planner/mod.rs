@@ -2,6 +2,7 @@
 //! `POST /api/area-query/export?format=geojson|csv` (every feature, as a file). The request and answer
 //! are documented in `docs/area-query.md`.
 
+pub mod export;
 pub mod query;
 pub mod request;
 
@@ -59,38 +60,22 @@ async fn export(
     let rows = query::export_rows(&state.pool, &q).await?;
     let stamp = Utc::now().format("%Y%m%d-%H%M");
     if format == "csv" {
-        let mut out = String::from("layer,id,name_vi,name_en,kind,lon,lat,wkt\r\n");
-        for (_, fields) in &rows {
-            let line: Vec<String> = fields
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    let f = f.as_deref().unwrap_or("");
-                    // lon and lat are numbers; every other column is text anyone may have typed
-                    if i == 5 || i == 6 {
-                        csv_field(f)
-                    } else {
-                        csv_field(&spreadsheet_safe(f))
-                    }
-                })
-                .collect();
-            out.push_str(&line.join(","));
-            out.push_str("\r\n");
-        }
+        let text = export::csv(&rows).map_err(|e| {
+            tracing::error!(error = %e, "could not write the CSV export");
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        })?;
         Ok(file(
-            out,
+            text,
             "text/csv; charset=utf-8",
             &format!("ioc-area-{stamp}.csv"),
         ))
     } else {
-        let features: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
-        let body = format!(
-            "{{\"type\":\"FeatureCollection\",\"numberReturned\":{},\"features\":[{}]}}",
-            features.len(),
-            features.join(",")
-        );
         Ok(file(
-            body,
+            export::geojson(&rows),
             "application/geo+json",
             &format!("ioc-area-{stamp}.geojson"),
         ))
@@ -132,49 +117,4 @@ fn file(body: String, content_type: &'static str, name: &str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// A text cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+`, `-`, `@`, or a leading
-/// tab or carriage return) gets a leading `'`, so it is shown as the text it is (OWASP's advice on
-/// CSV injection). Numbers are written by the server and never pass through here.
-pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}").into()
-    } else {
-        s.into()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn text_that_a_spreadsheet_would_run_is_defused() {
-        for f in [
-            "=HYPERLINK(\"http://evil.example\",\"x\")",
-            "+1+1",
-            "-2+3",
-            "@SUM(A1)",
-            "\tx",
-        ] {
-            assert!(super::spreadsheet_safe(f).starts_with('\''), "{f}");
-        }
-        assert_eq!(super::spreadsheet_safe("Nhà thờ Đức Bà"), "Nhà thờ Đức Bà");
-        assert_eq!(super::spreadsheet_safe("a=b"), "a=b");
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(super::csv_field("Nhà thờ Đức Bà"), "Nhà thờ Đức Bà");
-        assert_eq!(super::csv_field("a, b"), "\"a, b\"");
-        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 }

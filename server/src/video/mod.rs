@@ -12,7 +12,6 @@
 //! Cameras themselves (their rows, status and live layer) are the `cameras` capability's.
 
 pub mod audit;
-pub mod client;
 pub mod lifecycle;
 pub mod metrics;
 pub mod packetize;

@@ -9,9 +9,9 @@ use axum::extract::ConnectInfo;
 use axum::http::Request;
 use serde_json::json;
 
-use crate::bench::sign_in_attempt;
 use crate::common::{app_with, config, database_url, pool, send, Answer};
 use crate::restart::{free_port, start_server_on, wait_healthy};
+use loadgen::bench::sign_in_attempt;
 
 /// A JSON sign-in as it arrives from `address`.
 fn sign_in_from(address: Ipv4Addr, username: &str, password: &str) -> Request<Body> {

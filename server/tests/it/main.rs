@@ -7,8 +7,6 @@
 mod abuse;
 mod access;
 mod auth;
-#[path = "../../src/bin/shared/bench.rs"]
-mod bench;
 mod common;
 mod data;
 mod faults;

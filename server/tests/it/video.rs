@@ -11,7 +11,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use server::video::client::WhepClient;
+use loadgen::whep::WhepClient;
 use server::video::packetize::MAX_RTP_PACKET;
 
 use crate::common::{self, send, sign_in, Who};

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::Request;
 
-use server::video::client::WhepClient;
+use loadgen::whep::WhepClient;
 
 use crate::common::{self, send, sign_in, Who};
 use crate::video::{camsim, point_camera};

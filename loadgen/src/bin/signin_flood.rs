@@ -1,6 +1,6 @@
 //! The anonymous sign-in flood of issue 9, as a benchmark program (not a test).
 //!
-//!     cargo build --release -p server --bins && target/release/signin-flood
+//!     cargo build --release -p server -p loadgen && target/release/signin-flood
 //!
 //! Starts the release server on its own database (`ioc_map_signinflood`, recreated) pinned to core 0,
 //! then for each scenario keeps 200 sign-in attempts with made-up usernames in flight for 15 s
@@ -17,10 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[path = "shared/bench.rs"]
-mod bench;
-
-use bench::{pct, peak_rss_mb, pin_to, raise_open_files, rss_mb, sign_in_attempt, start_server};
+use loadgen::bench::{
+    pct, peak_rss_mb, pin_to, raise_open_files, rss_mb, sign_in_attempt, start_server,
+};
 
 const PORT: u16 = 3398;
 const DB: &str = "ioc_map_signinflood";

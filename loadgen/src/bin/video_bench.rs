@@ -1,6 +1,6 @@
 //! Live video benchmark (a program, not a test):
 //!
-//!     cargo build --release -p server --bins && target/release/video-bench
+//!     cargo build --release -p server -p loadgen && target/release/video-bench
 //!
 //! Starts two camera simulators in this process (camsim: live ffmpeg encoding for the landmark
 //! cameras, looped pre-encoded video for all the others), the release server on its own database
@@ -10,14 +10,11 @@
 //! p50/p99), and the server's CPU and RSS with 1, 50 and 300 viewers of one camera and with 100
 //! looped cameras each watched once. Everything talks to 127.0.0.1 only.
 
-#[path = "shared/bench.rs"]
-mod bench;
-
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use server::video::client::WhepClient;
+use loadgen::whep::WhepClient;
 
 const PORT: u16 = 3398;
 const LIVE_RTSP: u16 = 8654;
@@ -37,7 +34,7 @@ async fn open(cookie: &str, camera: &str) -> (Viewer, Instant) {
         .await
         .expect("client offer");
     let sent = Instant::now();
-    let (status, headers, answer) = bench::http(
+    let (status, headers, answer) = loadgen::bench::http(
         PORT,
         "POST",
         &format!("/api/cameras/{camera}/whep"),
@@ -57,7 +54,7 @@ async fn open(cookie: &str, camera: &str) -> (Viewer, Instant) {
 }
 
 async fn close(cookie: &str, v: Viewer) {
-    let _ = bench::http(PORT, "DELETE", &v.session, &[("Cookie", cookie)], "").await;
+    let _ = loadgen::bench::http(PORT, "DELETE", &v.session, &[("Cookie", cookie)], "").await;
     v.client.close().await;
 }
 
@@ -117,7 +114,7 @@ async fn close_all(cookie: &str, stop: &AtomicBool, tasks: Vec<tokio::task::Join
 
 /// Viewers the server counts right now (from /metrics, allowed to loopback clients).
 async fn server_viewers() -> u64 {
-    let Some((_, _, text)) = bench::http(PORT, "GET", "/metrics", &[], "").await else {
+    let Some((_, _, text)) = loadgen::bench::http(PORT, "GET", "/metrics", &[], "").await else {
         return 0;
     };
     text.lines()
@@ -130,13 +127,13 @@ async fn server_viewers() -> u64 {
 async fn measure(pid: u32, frames: &AtomicU64) -> (f64, f64, f64) {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let f0 = frames.load(Ordering::Relaxed);
-    let c0 = bench::cpu_ticks(pid);
+    let c0 = loadgen::bench::cpu_ticks(pid);
     let t0 = Instant::now();
     tokio::time::sleep(MEASURE).await;
     let wall = t0.elapsed().as_secs_f64();
-    let cpu = (bench::cpu_ticks(pid) - c0) as f64 / wall;
+    let cpu = (loadgen::bench::cpu_ticks(pid) - c0) as f64 / wall;
     let fps = (frames.load(Ordering::Relaxed) - f0) as f64 / wall;
-    (cpu, bench::rss_mb(pid), fps)
+    (cpu, loadgen::bench::rss_mb(pid), fps)
 }
 
 async fn camsim(port: u16, mode: camsim::Mode) -> camsim::Handle {
@@ -154,11 +151,11 @@ async fn camsim(port: u16, mode: camsim::Mode) -> camsim::Handle {
 
 #[tokio::main]
 async fn main() {
-    bench::raise_open_files();
-    bench::pin_to(1, std::process::id());
+    loadgen::bench::raise_open_files();
+    loadgen::bench::pin_to(1, std::process::id());
     let live = camsim(LIVE_RTSP, camsim::Mode::Live).await;
     let looped = camsim(LOOP_RTSP, camsim::Mode::Loop).await;
-    let server = bench::start_server(
+    let server = loadgen::bench::start_server(
         DB,
         PORT,
         &[
@@ -176,10 +173,10 @@ async fn main() {
     )
     .await;
     let pid = server.id();
-    let cookie = bench::sign_in(PORT, PASSWORD).await;
+    let cookie = loadgen::bench::sign_in(PORT, PASSWORD).await;
     // the cathedral camera is encoded live by ffmpeg (the others loop a pre-encoded clip)
     let body = serde_json::json!({"stream_url": live.url("cam-0001")}).to_string();
-    let (status, _, text) = bench::http(
+    let (status, _, text) = loadgen::bench::http(
         PORT,
         "PATCH",
         "/api/cameras/cam-0001",
@@ -213,14 +210,14 @@ async fn main() {
     println!(
         "first frame after WHEP, cold pull ({} of 20): p50 {:.0} ms, p95 {:.0} ms",
         c.len(),
-        bench::pct(&c, 0.5),
-        bench::pct(&c, 0.95)
+        loadgen::bench::pct(&c, 0.5),
+        loadgen::bench::pct(&c, 0.95)
     );
     println!(
         "first frame after WHEP, warm ({} of 20):      p50 {:.0} ms, p95 {:.0} ms",
         w.len(),
-        bench::pct(&w, 0.5),
-        bench::pct(&w, 0.95)
+        loadgen::bench::pct(&w, 0.5),
+        loadgen::bench::pct(&w, 0.95)
     );
     close_all(&cookie, &stop, vec![holder]).await;
 
@@ -234,7 +231,7 @@ async fn main() {
                 break;
             };
             if let Some(u) = r.unit {
-                let now = bench::now_us();
+                let now = loadgen::bench::now_us();
                 if let Some((capture, _)) = u.nals.iter().find_map(|n| camsim::sei::parse(n)) {
                     lat.push(((now - capture) as f64 / 1000.0).max(0.0));
                 }
@@ -244,8 +241,8 @@ async fn main() {
         println!(
             "glass to glass, {camera} ({what}), {} frames: p50 {:.1} ms, p99 {:.1} ms",
             lat.len(),
-            bench::pct(&lat, 0.5),
-            bench::pct(&lat, 0.99)
+            loadgen::bench::pct(&lat, 0.5),
+            loadgen::bench::pct(&lat, 0.99)
         );
         close(&cookie, v).await;
     }
@@ -294,7 +291,7 @@ async fn main() {
     close_all(&cookie, &stop, tasks).await;
     println!(
         "peak server RSS {:.0} MB; camsim playing sessions: {} live + {} looped",
-        bench::peak_rss_mb(pid),
+        loadgen::bench::peak_rss_mb(pid),
         live.stats().playing_sessions(),
         looped.stats().playing_sessions()
     );

@@ -1,6 +1,6 @@
 //! Soak program (not a test; about 30 minutes): does the server stay flat under a long, ordinary load?
 //!
-//!     cargo build --release -p server --bins && target/release/soak        # 30 minutes
+//!     cargo build --release -p server -p loadgen && target/release/soak        # 30 minutes
 //!     target/release/soak 5                                                # 5 minutes
 //!
 //! Starts the release server on its own database (`ioc_map_soak`, recreated) pinned to core 0 with
@@ -18,10 +18,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-#[path = "shared/bench.rs"]
-mod bench;
-
-use bench::{pin_to, raise_open_files, rss_mb, sign_in, start_server};
+use loadgen::bench::{pin_to, raise_open_files, rss_mb, sign_in, start_server};
 
 const PORT: u16 = 3397;
 const DB: &str = "ioc_map_soak";
@@ -67,7 +64,7 @@ async fn client(
     let mut since: Option<i64> = None;
     let last_seq = AtomicI64::new(0);
     while !totals.stop.load(Ordering::Relaxed) {
-        let Some(ws) = bench::ws_connect(PORT, &cookie).await else {
+        let Some(ws) = loadgen::bench::ws_connect(PORT, &cookie).await else {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         };
@@ -196,7 +193,7 @@ async fn main() {
     // ten screens per operator account, as real users (a user's sockets share limits)
     let mut operators = Vec::new();
     for u in 0..CLIENTS / 10 {
-        operators.push(bench::operator(PORT, &cookie, &format!("soak-op-{u:03}")).await);
+        operators.push(loadgen::bench::operator(PORT, &cookie, &format!("soak-op-{u:03}")).await);
     }
     for i in 0..CLIENTS {
         let reconnect = (i % 10 == 0).then_some(Duration::from_secs(60));

@@ -1,8 +1,6 @@
 //! What the benchmark programs share: starting the release server on a fresh database, pinning
 //! processes to cores, signing in, one HTTP/1.1 exchange, and reading a process's CPU and memory.
 
-#![allow(dead_code)] // each benchmark uses its own part
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

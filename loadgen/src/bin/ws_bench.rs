@@ -22,10 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-#[path = "shared/bench.rs"]
-mod bench;
-
-use bench::{cpu_ticks, now_us, peak_rss_mb, pin_to, raise_open_files};
+use loadgen::bench::{cpu_ticks, now_us, peak_rss_mb, pin_to, raise_open_files};
 
 const PORT: u16 = 3399;
 const DB: &str = "ioc_map_wsbench";
@@ -87,7 +84,7 @@ async fn http(
 /// street (each applied one moves every camera in or out of its view), and discards the answers.
 async fn flood_subscribes(cookie: String, k: u32) {
     loop {
-        let Some(ws) = bench::ws_connect(PORT, &cookie).await else {
+        let Some(ws) = loadgen::bench::ws_connect(PORT, &cookie).await else {
             tokio::time::sleep(Duration::from_millis(500)).await;
             continue;
         };
@@ -122,7 +119,7 @@ struct Stats {
 }
 
 async fn client(cookie: String, stats: Arc<Stats>, seed: u64) {
-    let Some(mut ws) = bench::ws_connect(PORT, &cookie).await else {
+    let Some(mut ws) = loadgen::bench::ws_connect(PORT, &cookie).await else {
         return;
     };
     // a random street-level window: 1/4 of the width and of the height
@@ -178,7 +175,7 @@ const CLIENTS_PER_USER: usize = 10;
 
 /// Operator number `i` (created on first use), signed in; its cookie.
 async fn operator(admin_cookie: &str, i: usize) -> String {
-    bench::operator(PORT, admin_cookie, &format!("bench-op-{i:04}")).await
+    loadgen::bench::operator(PORT, admin_cookie, &format!("bench-op-{i:04}")).await
 }
 
 /// Creates the incidents the benchmark changes, spread over the district, and acknowledges them.
@@ -302,7 +299,7 @@ async fn main() {
             (10000, 500),
         ],
     };
-    let server = bench::start_server(
+    let server = loadgen::bench::start_server(
         DB,
         PORT,
         &[
@@ -315,7 +312,7 @@ async fn main() {
     .await;
     // taskset execs the server: the same pid
     let pid = server.id();
-    let cookie = bench::sign_in(PORT, PASSWORD).await;
+    let cookie = loadgen::bench::sign_in(PORT, PASSWORD).await;
     // incident positions: the cameras' (all inside the district)
     let mut conn = TcpStream::connect(("127.0.0.1", PORT))
         .await
@@ -417,16 +414,16 @@ async fn main() {
             "{n:>7} {m:>6} {:>9.0} {:>13.0} {:>8.1} {:>8.1} {:>8.1} {:>8.0}% {:>7.0} MB",
             sent as f64 / wall,
             stats.deliveries.load(Ordering::Relaxed) as f64 / wall,
-            bench::pct(&lat, 0.5) / 1000.0,
-            bench::pct(&lat, 0.95) / 1000.0,
-            bench::pct(&lat, 0.99) / 1000.0,
+            loadgen::bench::pct(&lat, 0.5) / 1000.0,
+            loadgen::bench::pct(&lat, 0.95) / 1000.0,
+            loadgen::bench::pct(&lat, 0.99) / 1000.0,
             cpu,
             peak_rss_mb(pid)
         );
         println!(
             "        change request round trip: p50 {:.1} ms, p99 {:.1} ms",
-            bench::pct(&req, 0.5) / 1000.0,
-            bench::pct(&req, 0.99) / 1000.0
+            loadgen::bench::pct(&req, 0.5) / 1000.0,
+            loadgen::bench::pct(&req, 0.99) / 1000.0
         );
     }
     drop(server);

@@ -19,7 +19,7 @@ use webrtc::peer_connection::{
 };
 use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 
-use super::packetize::{is_keyframe, Depacketizer};
+use server::video::packetize::{is_keyframe, Depacketizer};
 
 struct Handler {
     gathered: mpsc::Sender<()>,
