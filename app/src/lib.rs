@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod components;
+pub mod contract;
 pub mod live;
 pub mod live_types;
 pub mod map;

@@ -1,4 +1,5 @@
-//! The live protocol of `GET /ws` and the incident vocabulary, shared by the server and the browser.
+//! The live protocol of `GET /ws`, shared by the server and the browser (the incident vocabulary is
+//! in `crate::contract::incidents`).
 //! `docs/live-protocol.md` documents the frames.
 
 use serde::{Deserialize, Serialize};
@@ -64,77 +65,9 @@ pub enum Op {
     Delete,
 }
 
-/// Incident kinds: the systems the IOC joins.
-pub const INCIDENT_KINDS: &[(&str, &str, &str)] = &[
-    ("fire", "Cháy", "Fire"),
-    ("smoke_alarm", "Báo khói / báo cháy", "Smoke / fire alarm"),
-    ("traffic_accident", "Tai nạn giao thông", "Traffic accident"),
-    ("congestion", "Ùn tắc giao thông", "Congestion"),
-    ("flooding", "Ngập nước", "Flooding"),
-    ("crowd", "Tụ tập đông người", "Crowd"),
-    ("security", "An ninh trật tự", "Security"),
-    (
-        "illegal_construction",
-        "Xây dựng trái phép",
-        "Illegal construction",
-    ),
-    (
-        "broken_street_light",
-        "Đèn đường hỏng",
-        "Broken street light",
-    ),
-    ("medical_emergency", "Cấp cứu y tế", "Medical emergency"),
-    ("other", "Khác", "Other"),
-];
-
-/// Incident statuses, in lifecycle order.
-pub const INCIDENT_STATUSES: &[(&str, &str, &str)] = &[
-    ("new", "Mới", "New"),
-    ("acknowledged", "Đã tiếp nhận", "Acknowledged"),
-    ("dispatched", "Đã điều động", "Dispatched"),
-    ("resolved", "Đã xử lý", "Resolved"),
-    ("dismissed", "Đã bỏ qua", "Dismissed"),
-];
-
-/// The lifecycle: which `to` each status allows, and the status it leads to. `reopened` sends a
-/// resolved or dismissed incident back to acknowledged.
-pub fn transition(from: &str, to: &str) -> Option<&'static str> {
-    match (from, to) {
-        ("new", "acknowledged") => Some("acknowledged"),
-        ("acknowledged", "dispatched") => Some("dispatched"),
-        ("dispatched", "resolved") => Some("resolved"),
-        ("new" | "acknowledged", "dismissed") => Some("dismissed"),
-        ("resolved" | "dismissed", "reopened") => Some("acknowledged"),
-        _ => None,
-    }
-}
-
-/// Every `to` a client may ask for.
-pub const TRANSITIONS: &[&str] = &[
-    "acknowledged",
-    "dispatched",
-    "resolved",
-    "dismissed",
-    "reopened",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_lifecycle_allows_only_its_steps() {
-        assert_eq!(transition("new", "acknowledged"), Some("acknowledged"));
-        assert_eq!(transition("acknowledged", "dispatched"), Some("dispatched"));
-        assert_eq!(transition("dispatched", "resolved"), Some("resolved"));
-        assert_eq!(transition("new", "dismissed"), Some("dismissed"));
-        assert_eq!(transition("resolved", "reopened"), Some("acknowledged"));
-        assert_eq!(transition("dismissed", "reopened"), Some("acknowledged"));
-        assert_eq!(transition("new", "resolved"), None);
-        assert_eq!(transition("dispatched", "dismissed"), None);
-        assert_eq!(transition("new", "reopened"), None);
-        assert_eq!(transition("resolved", "resolved"), None);
-    }
 
     #[test]
     fn frames_have_the_documented_shape() {

@@ -149,6 +149,7 @@ pub const CLICKABLE_LAYERS: &[&str] = &[
 
 /// The three kinds of staff user. Anonymous visitors are the public and have no role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Operator,
@@ -185,6 +186,7 @@ impl Role {
 
 /// The signed-in user as pages see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionUser {
     pub id: i64,
     pub username: String,

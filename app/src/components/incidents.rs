@@ -6,25 +6,20 @@ use serde_json::{json, Value};
 
 use crate::api;
 use crate::components::map_view::Selected;
+use crate::contract::incidents::{
+    IncidentKind, IncidentStatus, NewIncident, Step, TransitionRequest,
+};
 use crate::live::{LiveData, LiveState};
-use crate::live_types::{INCIDENT_KINDS, INCIDENT_STATUSES};
 use crate::map;
 use crate::model::Lang;
 
+/// The kind's title in `l`; an unknown kind (a newer server) shows its wire name.
 pub fn kind_title(kind: &str, l: Lang) -> String {
-    INCIDENT_KINDS
-        .iter()
-        .find(|(k, _, _)| *k == kind)
-        .map(|(_, vi, en)| l.pick(vi, en).to_string())
-        .unwrap_or_else(|| kind.to_string())
+    IncidentKind::parse(kind).map_or_else(|| kind.to_string(), |k| k.title(l).to_string())
 }
 
 pub fn status_title(status: &str, l: Lang) -> String {
-    INCIDENT_STATUSES
-        .iter()
-        .find(|(k, _, _)| *k == status)
-        .map(|(_, vi, en)| l.pick(vi, en).to_string())
-        .unwrap_or_else(|| status.to_string())
+    IncidentStatus::parse(status).map_or_else(|| status.to_string(), |s| s.title(l).to_string())
 }
 
 /// "2026-11-27T08:05:00.123+00:00" → "15:05 27/11" in Ho Chi Minh City time (UTC+7, no DST).
@@ -125,8 +120,13 @@ pub fn ReportIncident(lang: RwSignal<Lang>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(p) = at.get_untracked() else { return };
-        let body = json!({"kind": kind.get_untracked(), "severity": severity.get_untracked().parse::<i64>().unwrap_or(2),
-                          "description": description.get_untracked(), "geometry": {"type": "Point", "coordinates": p}});
+        let report = NewIncident {
+            kind: kind.get_untracked(),
+            severity: severity.get_untracked().parse().unwrap_or(2),
+            description: description.get_untracked(),
+            geometry: json!({"type": "Point", "coordinates": p}),
+        };
+        let body = serde_json::to_value(&report).unwrap_or_default();
         spawn_local(async move {
             match api::call("POST", "/api/incidents", Some(body)).await {
                 Ok(v) => {
@@ -154,8 +154,8 @@ pub fn ReportIncident(lang: RwSignal<Lang>) -> impl IntoView {
                     <p class="muted">{format!("{:.5}, {:.5}", p[1], p[0])}</p>
                     <label>{lang.get().pick("Loại", "Kind")}
                         <select name="kind" on:change=move |e| kind.set(event_target_value(&e))>
-                            {INCIDENT_KINDS.iter().map(|(k, vi, en)| view! {
-                                <option value=*k selected=*k == "traffic_accident">{lang.get_untracked().pick(vi, en)}</option>
+                            {IncidentKind::ALL.iter().map(|k| view! {
+                                <option value=k.as_str() selected=*k == IncidentKind::TrafficAccident>{k.title(lang.get_untracked())}</option>
                             }).collect_view()}
                         </select></label>
                     <label>{lang.get().pick("Mức độ (1 nhẹ – 4 nghiêm trọng)", "Severity (1 minor – 4 critical)")}
@@ -187,23 +187,18 @@ pub fn IncidentActions(id: String, status: String, lang: RwSignal<Lang>) -> impl
             }
         });
     });
-    let steps: Vec<(&'static str, &'static str, &'static str)> = [
-        ("acknowledged", "Tiếp nhận", "Acknowledge"),
-        ("dispatched", "Điều động", "Dispatch"),
-        ("resolved", "Đã xử lý", "Resolve"),
-        ("dismissed", "Bỏ qua", "Dismiss"),
-        ("reopened", "Mở lại", "Reopen"),
-    ]
-    .into_iter()
-    .filter(|(to, _, _)| crate::live_types::transition(&status, to).is_some())
-    .collect();
-    let needs_unit = steps.iter().any(|(to, _, _)| *to == "dispatched");
+    let steps: Vec<Step> = IncidentStatus::parse(&status)
+        .map(IncidentStatus::steps)
+        .unwrap_or_default();
+    let needs_unit = steps.contains(&Step::Dispatched);
     let id = StoredValue::new(id);
-    let act = move |to: &'static str| {
-        let mut body = json!({"to": to, "comment": comment.get_untracked()});
-        if to == "dispatched" {
-            body["unit"] = json!(unit.get_untracked());
-        }
+    let act = move |to: Step| {
+        let body = TransitionRequest {
+            to: to.as_str().to_string(),
+            comment: comment.get_untracked(),
+            unit: (to == Step::Dispatched).then(|| unit.get_untracked()),
+        };
+        let body = serde_json::to_value(&body).unwrap_or_default();
         let url = format!("/api/incidents/{}/transitions", id.get_value());
         spawn_local(async move {
             match api::call("POST", &url, Some(body)).await {
@@ -230,8 +225,8 @@ pub fn IncidentActions(id: String, status: String, lang: RwSignal<Lang>) -> impl
             <label>{move || lang.get().pick("Ghi chú", "Comment")}
                 <input name="comment" prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))/></label>
             <div class="buttons">
-                {steps.into_iter().map(|(to, vi, en)| view! {
-                    <button name=to on:click=move |_| act(to)>{move || lang.get().pick(vi, en)}</button>
+                {steps.into_iter().map(|to| view! {
+                    <button name=to.as_str() on:click=move |_| act(to)>{move || to.title(lang.get())}</button>
                 }).collect_view()}
             </div>
             {move || msg.get().map(|m| view! { <p class="form-error">{m}</p> })}

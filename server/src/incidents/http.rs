@@ -11,6 +11,8 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::rules::{self, ListQuery, NewIncident, Transition};
+use app::contract::incidents::IncidentStatus;
+
 use super::store::{self, Step};
 use crate::auth::Principal;
 use crate::error::{shown, ApiError, ApiJson};
@@ -43,7 +45,7 @@ pub async fn create(
     let first = Step {
         user: &user,
         from: None,
-        to: "new",
+        to: IncidentStatus::New,
         unit: None,
         comment: "",
     };
@@ -62,13 +64,13 @@ pub async fn change(
     ApiJson(body): ApiJson<Transition>,
 ) -> Result<Json<Value>, ApiError> {
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
-    rules::check_transition(&body)?;
+    let step = rules::check_transition(&body)?;
     let mut tx = state.pool.begin().await?;
     let current = store::lock_status(&mut tx, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no incident {id:?}")))?;
-    let next = rules::next_status(&current, &body)?;
     let unit = body.unit.as_deref();
+    let next = rules::next_status(current, step, unit)?;
     if let Some(u) = unit {
         if !store::unit_exists(&mut tx, u).await? {
             return Err(ApiError::bad_request(
@@ -80,7 +82,7 @@ pub async fn change(
     store::set_status(&mut tx, &id, next, unit).await?;
     let step = Step {
         user: &user,
-        from: Some(&current),
+        from: Some(current),
         to: next,
         unit,
         comment: body.comment.trim(),

@@ -5,10 +5,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use app::live_types::{transition, INCIDENT_KINDS, INCIDENT_STATUSES, TRANSITIONS};
+use app::contract::incidents::{IncidentKind, IncidentStatus, Step};
+pub use app::contract::incidents::{NewIncident, TransitionRequest as Transition};
 
 use crate::error::{shown, ApiError};
 use crate::geometry::{parse_bbox, point_of, Bbox};
@@ -16,21 +15,10 @@ use crate::geometry::{parse_bbox, point_of, Bbox};
 /// Longest description or comment, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
 
-/// A report as the API takes it (`POST /api/incidents`).
-#[derive(Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewIncident {
-    pub kind: String,
-    pub severity: i16,
-    #[serde(default)]
-    pub description: String,
-    pub geometry: Value,
-}
-
 /// A report that passed [`check_report`]: its position read, its description trimmed.
 #[derive(Debug)]
 pub struct Report<'a> {
-    pub kind: &'a str,
+    pub kind: IncidentKind,
     pub severity: i16,
     pub description: &'a str,
     pub position: [f64; 2],
@@ -39,17 +27,16 @@ pub struct Report<'a> {
 /// Checks a report: a known kind, severity 1 to 4, a description of at most 2000 characters, a
 /// GeoJSON Point. (Whether the point lies in the district is the store's question.)
 pub fn check_report(body: &NewIncident) -> Result<Report<'_>, ApiError> {
-    if !INCIDENT_KINDS.iter().any(|(k, _, _)| *k == body.kind) {
-        let kinds: Vec<&str> = INCIDENT_KINDS.iter().map(|(k, _, _)| *k).collect();
-        return Err(ApiError::bad_request(
+    let kind = IncidentKind::parse(&body.kind).ok_or_else(|| {
+        ApiError::bad_request(
             "kind",
             format!(
                 "unknown kind {}; kinds are {}",
                 shown(&body.kind),
-                kinds.join(", ")
+                IncidentKind::names()
             ),
-        ));
-    }
+        )
+    })?;
     if !(1..=4).contains(&body.severity) {
         return Err(ApiError::bad_request(
             "severity",
@@ -58,7 +45,7 @@ pub fn check_report(body: &NewIncident) -> Result<Report<'_>, ApiError> {
     }
     check_text("description", &body.description)?;
     Ok(Report {
-        kind: &body.kind,
+        kind,
         severity: body.severity,
         description: body.description.trim(),
         position: point_of(&body.geometry)?,
@@ -75,37 +62,29 @@ fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A lifecycle step as the API takes it (`POST /api/incidents/{id}/transitions`).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Transition {
-    pub to: String,
-    #[serde(default)]
-    pub comment: String,
-    pub unit: Option<String>,
-}
-
 /// Checks a step before anything is read: a status one can move to, a comment within its limit.
-pub fn check_transition(body: &Transition) -> Result<(), ApiError> {
-    if !TRANSITIONS.contains(&body.to.as_str()) {
-        return Err(ApiError::bad_request(
-            "to",
-            format!("to must be one of {}", TRANSITIONS.join(", ")),
-        ));
-    }
-    check_text("comment", &body.comment)
+pub fn check_transition(body: &Transition) -> Result<Step, ApiError> {
+    let step = Step::parse(&body.to).ok_or_else(|| {
+        ApiError::bad_request("to", format!("to must be one of {}", Step::names()))
+    })?;
+    check_text("comment", &body.comment)?;
+    Ok(step)
 }
 
-/// The status an incident that is `current` reaches with this step: 409 when the lifecycle does not
+/// The status an incident that is `current` reaches with `step`: 409 when the lifecycle does not
 /// allow it, 400 when dispatching names no response unit.
-pub fn next_status(current: &str, body: &Transition) -> Result<&'static str, ApiError> {
-    let next = transition(current, &body.to).ok_or_else(|| {
+pub fn next_status(
+    current: IncidentStatus,
+    step: Step,
+    unit: Option<&str>,
+) -> Result<IncidentStatus, ApiError> {
+    let next = current.after(step).ok_or_else(|| {
         ApiError::conflict(
             "to",
-            format!("an incident that is {current} cannot go to {}", body.to),
+            format!("an incident that is {current} cannot go to {step}"),
         )
     })?;
-    if next == "dispatched" && body.unit.is_none() {
+    if next == IncidentStatus::Dispatched && unit.is_none() {
         return Err(ApiError::bad_request(
             "unit",
             "dispatching needs the response unit",
@@ -135,7 +114,7 @@ impl ListQuery {
         if let Some(bad) = statuses
             .iter()
             .flatten()
-            .find(|s| !INCIDENT_STATUSES.iter().any(|(k, _, _)| k == s))
+            .find(|s| IncidentStatus::parse(s).is_none())
         {
             return Err(ApiError::bad_request(
                 "status",
@@ -177,7 +156,7 @@ impl ListQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn report(v: Value) -> NewIncident {
         serde_json::from_value(v).expect("a report body")
@@ -190,7 +169,10 @@ mod tests {
             json!({"kind": "fire", "severity": 3, "description": "  smoke  ", "geometry": point}),
         );
         let r = check_report(&ok).expect("valid");
-        assert_eq!((r.kind, r.severity, r.description), ("fire", 3, "smoke"));
+        assert_eq!(
+            (r.kind, r.severity, r.description),
+            (IncidentKind::Fire, 3, "smoke")
+        );
         for (field, body) in [
             (
                 "kind",
@@ -214,31 +196,35 @@ mod tests {
         }
     }
 
-    fn step(to: &str, unit: Option<&str>) -> Transition {
-        Transition {
-            to: to.into(),
-            comment: String::new(),
-            unit: unit.map(Into::into),
-        }
-    }
-
     #[test]
     fn the_lifecycle_allows_only_its_steps() {
+        use IncidentStatus as S;
         assert_eq!(
-            next_status("new", &step("acknowledged", None)).ok(),
-            Some("acknowledged")
+            next_status(S::New, Step::Acknowledged, None).ok(),
+            Some(S::Acknowledged)
         );
-        let err = next_status("new", &step("resolved", Some("u1"))).expect_err("409");
+        let err = next_status(S::New, Step::Resolved, Some("u1")).expect_err("409");
         assert_eq!(
             (err.status.as_u16(), err.field.as_deref()),
             (409, Some("to"))
         );
-        let err = next_status("acknowledged", &step("dispatched", None)).expect_err("400");
+        let err = next_status(S::Acknowledged, Step::Dispatched, None).expect_err("400");
         assert_eq!(
             (err.status.as_u16(), err.field.as_deref()),
             (400, Some("unit"))
         );
-        assert!(check_transition(&step("teleported", None)).is_err());
+        let teleport = Transition {
+            to: "teleported".into(),
+            comment: String::new(),
+            unit: None,
+        };
+        assert_eq!(
+            check_transition(&teleport)
+                .expect_err("400")
+                .field
+                .as_deref(),
+            Some("to")
+        );
     }
 
     #[test]

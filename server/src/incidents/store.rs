@@ -5,6 +5,7 @@
 use serde_json::Value;
 use sqlx::{PgPool, Postgres, Transaction};
 
+use app::contract::incidents::IncidentStatus;
 use app::live_types::Op;
 use app::model::SessionUser;
 
@@ -37,7 +38,7 @@ pub async fn insert(
         "INSERT INTO incidents (kind, severity, description, ward_code, reported_by, geom)
          VALUES ($1, $2, $3, $4, $5, ST_SetSRID(ST_MakePoint($6, $7), 4326)) RETURNING id",
     )
-    .bind(report.kind)
+    .bind(report.kind.as_str())
     .bind(report.severity)
     .bind(report.description)
     .bind(ward)
@@ -51,8 +52,8 @@ pub async fn insert(
 /// One step of the case history: who moved the incident from what to what, with which unit.
 pub struct Step<'a> {
     pub user: &'a SessionUser,
-    pub from: Option<&'a str>,
-    pub to: &'a str,
+    pub from: Option<IncidentStatus>,
+    pub to: IncidentStatus,
     pub unit: Option<&'a str>,
     pub comment: &'a str,
 }
@@ -69,8 +70,8 @@ pub async fn add_history(
     .bind(id)
     .bind(step.user.id)
     .bind(&step.user.username)
-    .bind(step.from)
-    .bind(step.to)
+    .bind(step.from.map(IncidentStatus::as_str))
+    .bind(step.to.as_str())
     .bind(step.unit)
     .bind(step.comment)
     .execute(&mut **tx)
@@ -82,11 +83,20 @@ pub async fn add_history(
 pub async fn lock_status(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+) -> Result<Option<IncidentStatus>, sqlx::Error> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    // the table's CHECK constraint allows only the statuses the contract names
+    status
+        .map(|s| {
+            IncidentStatus::parse(&s).ok_or_else(|| {
+                sqlx::Error::Decode(format!("incident {id} has an unknown status {s:?}").into())
+            })
+        })
+        .transpose()
 }
 
 pub async fn unit_exists(
@@ -104,7 +114,7 @@ pub async fn unit_exists(
 pub async fn set_status(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
-    status: &str,
+    status: IncidentStatus,
     unit: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -114,7 +124,7 @@ pub async fn set_status(
           WHERE id = $1",
     )
     .bind(id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(unit)
     .execute(&mut **tx)
     .await?;

@@ -85,10 +85,7 @@ mod tests {
                 Some("10.7"),
                 None,
             ];
-            (
-                String::new(),
-                f.map(|c| c.map(str::to_string)),
-            )
+            (String::new(), f.map(|c| c.map(str::to_string)))
         };
         let text = csv(&[row("a, b", "-106.5"), row("say \"hi\"", "106.7")]).expect("csv");
         let lines: Vec<&str> = text.split("\r\n").collect();
