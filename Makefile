@@ -17,10 +17,10 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ioc_map
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 APT_RUN_PACKAGES := postgresql postgresql-contrib ffmpeg fonts-dejavu-core
-APT_TEST_PACKAGES := chromium gdal-bin python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+APT_TEST_PACKAGES := chromium gdal-bin python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-rtsp iproute2 util-linux
 
-.PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres site e2e lint unit
+.PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres site api-check e2e lint unit
 
 help:
 	@echo "make run   - install what is missing, start PostgreSQL, build and serve http://127.0.0.1:3000"
@@ -39,6 +39,7 @@ test: deps-test
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory site
+	$(MAKE) --no-print-directory api-check
 	$(MAKE) --no-print-directory e2e
 
 # Import cycles between the top-level modules of the server or the app fail the build (see
@@ -55,6 +56,19 @@ unit:
 
 site:
 	cargo leptos build
+
+# The running API against its own OpenAPI document (/api/openapi.json), once per role (anonymous,
+# operator, planner, admin), with schemathesis from PyPI in a venv under target/: no 5xx, every answer
+# as documented, and each role reaches a 2xx on every operation it may use (tools/api-check.py).
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS := target/schemathesis-venv/bin/schemathesis
+api-check: $(SCHEMATHESIS)
+	cargo build -p server --bin server
+	python3 tools/api-check.py --venv target/schemathesis-venv
+
+$(SCHEMATHESIS):
+	python3 -m venv target/schemathesis-venv
+	target/schemathesis-venv/bin/pip install -q --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
 
 # Browser tests: Debian Chromium driven by Playwright against the built site and a fresh database.
 e2e:

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod incidents;
 pub mod live;
 pub mod ogc;
+pub mod openapi;
 pub mod planner;
 pub mod search;
 pub mod state;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cameras::router())
         .merge(live::ws::router())
         .merge(video::router())
+        .merge(openapi::router())
         .merge(web::api_router())
         .merge(web::app_router(&state))
         .route_layer(middleware::from_fn(auth::policy::enforce))

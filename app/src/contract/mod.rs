@@ -11,5 +11,6 @@ pub mod cameras;
 pub mod errors;
 pub mod geo;
 pub mod incidents;
+pub mod planner;
 
 pub use errors::ErrorBody;

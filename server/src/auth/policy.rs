@@ -81,6 +81,7 @@ pub const POLICIES: &[(&str, Access)] = &[
     ("/api/map/ward-labels", Access::Public),
     ("/api/search", Access::Public),
     ("/api/notices", Access::Public),
+    ("/api/openapi.json", Access::Public),
     // sign-in and the user's own account
     ("/api/session", Access::Public),
     ("/api/me", Access::SignedIn),

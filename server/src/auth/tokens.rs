@@ -27,8 +27,9 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Query(q): Query<ListQuery>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("query", e.body_text()))?;
     let me = principal.user.ok_or_else(ApiError::unauthorized)?;
     let owner = match q.user {
         Some(id) if id != me.id && !me.is_admin() => {

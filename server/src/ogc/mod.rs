@@ -75,6 +75,9 @@ async fn landing(
              "title": "Conformance classes"},
             {"href": format!("{base}/ogc/collections"), "rel": "data", "type": "application/json",
              "title": "Collections"},
+            // OGC API – Features Part 1 (7.2.4) asks for the API definition
+            {"href": format!("{base}/api/openapi.json"), "rel": "service-desc",
+             "type": "application/vnd.oai.openapi+json;version=3.1", "title": "The API definition (OpenAPI 3.1)"},
         ]
     })))
 }

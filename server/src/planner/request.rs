@@ -2,7 +2,6 @@
 //! Every refusal names the field at fault.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -21,22 +20,8 @@ pub const LAYERS: &[&str] = &[
     "incidents",
 ];
 
-/// The request body as sent (`docs/area-query.md` documents it).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AreaQueryBody {
-    pub ward: Option<String>,
-    pub geometry: Option<Value>,
-    pub center: Option<[f64; 2]>,
-    pub radius_m: Option<f64>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub layers: Option<Vec<String>>,
-    pub coverage_distance_m: Option<f64>,
-    pub histogram: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
+/// The request body as sent: the contract's type (`docs/area-query.md` documents it).
+pub use app::contract::planner::AreaQuery as AreaQueryBody;
 
 /// Where to look.
 #[derive(Debug, Clone, PartialEq)]

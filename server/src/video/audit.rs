@@ -73,8 +73,9 @@ struct Filter {
 
 async fn list(
     State(state): State<AppState>,
-    Query(f): Query<Filter>,
+    query: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(f) = query.map_err(|e| ApiError::bad_request("query", e.body_text()))?;
     let limit = f.limit.unwrap_or(100);
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::bad_request("limit", "limit must be 1 to 10000"));
