@@ -1,7 +1,8 @@
 //! The one error shape of the whole HTTP API: `{"error": code, "message": text, "field": name?}`.
 //!
-//! Client mistakes carry a message that names the field; server faults are logged with their detail
-//! and answered with a generic message, so database internals never reach a client.
+//! Client mistakes carry a message that names the field; server faults carry their detail in
+//! `cause`, which never reaches a client: the answer holds a generic message, and `guard::log_faults`
+//! logs every 5xx once, with its cause, the method and the path.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,14 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// What went wrong inside, for the log (5xx only); never sent.
+    #[serde(skip)]
+    pub cause: Option<String>,
 }
+
+/// The cause of a 5xx answer, left in the response's extensions for `guard::log_faults`.
+#[derive(Clone, Debug)]
+pub struct Fault(pub String);
 
 impl ApiError {
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -25,6 +33,7 @@ impl ApiError {
             error: "invalid_parameter",
             message: message.into(),
             field: Some(field.into()),
+            cause: None,
         }
     }
 
@@ -34,6 +43,7 @@ impl ApiError {
             error,
             message: message.into(),
             field: None,
+            cause: None,
         }
     }
 
@@ -62,7 +72,24 @@ impl ApiError {
             error: "not_found",
             message: message.into(),
             field: None,
+            cause: None,
         }
+    }
+
+    /// A fault of the server: 500 with a generic message; `cause` goes to the log only.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+        .because(cause)
+    }
+
+    /// The same answer, with what went wrong inside (logged, never sent).
+    pub fn because(mut self, cause: impl std::fmt::Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -71,6 +98,7 @@ impl ApiError {
             error: "unavailable",
             message: message.into(),
             field: None,
+            cause: None,
         }
     }
 }
@@ -89,26 +117,25 @@ pub fn shown(value: &str) -> String {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        tracing::error!(error = %err, "database error");
-        match err {
+        let answer = match &err {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::Io(_)
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => Self::unavailable("the database is not answering"),
             // the server went away under a query (shut down, restarted, connection lost)
-            sqlx::Error::Database(ref e)
+            sqlx::Error::Database(e)
                 if e.code()
                     .is_some_and(|c| c.starts_with("57") || c.starts_with("08")) =>
             {
                 Self::unavailable("the database is not answering")
             }
-            _ => Self {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                error: "internal",
-                message: "internal error".into(),
-                field: None,
-            },
-        }
+            _ => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            ),
+        };
+        answer.because(format!("database: {err}"))
     }
 }
 
@@ -150,6 +177,7 @@ where
                     error: "invalid_body",
                     message: detail.to_string(),
                     field,
+                    cause: None,
                 })
             }
             Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(
@@ -177,6 +205,11 @@ where
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(&self)).into_response()
+        let mut answer = (self.status, Json(&self)).into_response();
+        if self.status.is_server_error() {
+            let cause = self.cause.unwrap_or_else(|| self.message.clone());
+            answer.extensions_mut().insert(Fault(cause));
+        }
+        answer
     }
 }

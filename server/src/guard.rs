@@ -1,6 +1,6 @@
-//! What every request is held to, whatever its route: a time limit, and a panic answered as a 500
-//! (logged) instead of a reset connection. Route-specific limits (bodies, rates) live with their
-//! routes.
+//! What every request is held to, whatever its route: a time limit, a panic answered as a 500
+//! instead of a reset connection, and one log line for every 5xx answer. Route-specific limits
+//! (bodies, rates) live with their routes.
 
 use std::time::Duration;
 
@@ -10,29 +10,46 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Fault};
 use crate::AppState;
 
 /// A request that has not produced its answer after `config.request_timeout` is answered 503 and its
 /// work dropped (a WebSocket or a download is not held to it once its answer has started).
 pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limit = state.config.request_timeout;
-    let path = req.uri().path().to_string();
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(answer) => answer,
-        Err(_) => {
-            tracing::warn!(%path, "request took longer than {limit:?}; answered 503");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                format!(
-                    "the request took longer than {} s; try again, or ask for less",
-                    limit.as_secs()
-                ),
-            )
-            .into_response()
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {} s; try again, or ask for less",
+                limit.as_secs()
+            ),
+        )
+        .because(format!("no answer within {limit:?}"))
+        .into_response(),
+    }
+}
+
+/// Logs every 5xx answer once, with its cause (`error::Fault`, left by `ApiError`), the method and
+/// the path: handlers and conversions do not log the faults they answer with.
+pub async fn log_faults(req: Request, next: Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let answer = next.run(req).await;
+    let status = answer.status();
+    if status.is_server_error() {
+        let cause = answer
+            .extensions()
+            .get::<Fault>()
+            .map_or("(no detail)", |f| f.0.as_str());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(%method, %path, status = status.as_u16(), %cause, "answered 503");
+        } else {
+            tracing::error!(%method, %path, status = status.as_u16(), %cause, "server error");
         }
     }
+    answer
 }
 
 /// Wraps `router` so that a panic in any handler is logged and answered 500 in the API's error

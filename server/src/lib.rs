@@ -49,7 +49,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole HTTP surface of the server.
 ///
-/// Order of the layers, outermost first: security headers, a panic becomes a 500 (`guard`), the client's address is
+/// Order of the layers, outermost first: security headers, a panic becomes a 500 (`guard`), every
+/// 5xx is logged once (`guard::log_faults`), the client's address is
 /// found (`auth::address`), the request's time limit starts, the body limit, the cross-site guard,
 /// authentication (who is asking), routing, each route's access policy (`auth::policy`), the handler.
 pub fn router(state: AppState) -> Router {
@@ -80,7 +81,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::address::client_address_layer,
-        ));
+        ))
+        .layer(middleware::from_fn(guard::log_faults));
     // the 500 of a panic carries the security headers too
     guard::catch_panics(routes)
         .layer(middleware::from_fn_with_state(

@@ -2,6 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The layers an area query counts and lists, in the order the planner shows them.
+pub const AREA_LAYERS: &[&str] = &[
+    "cameras",
+    "recorders",
+    "schools",
+    "clinics",
+    "tourism",
+    "incidents",
+];
+
 /// `POST /api/area-query` and its export: where (a ward, a polygon, or a circle), when, which layers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

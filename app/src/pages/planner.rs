@@ -199,17 +199,10 @@ fn Results(
         _ => l.pick("Vùng đã vẽ", "Drawn area").to_string(),
     };
     let km2 = area["area_km2"].as_f64().unwrap_or_default();
-    let counts: Vec<(String, i64)> = [
-        "cameras",
-        "recorders",
-        "schools",
-        "clinics",
-        "tourism",
-        "incidents",
-    ]
-    .iter()
-    .map(|k| (k.to_string(), v["counts"][k].as_i64().unwrap_or_default()))
-    .collect();
+    let counts: Vec<(String, i64)> = crate::contract::planner::AREA_LAYERS
+        .iter()
+        .map(|k| (k.to_string(), v["counts"][k].as_i64().unwrap_or_default()))
+        .collect();
     let rows = |key: &str, list: &Value| -> Vec<(String, i64)> {
         list.as_array()
             .cloned()

@@ -159,10 +159,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let principal = match resolve(&state.pool, &state.rights, req.headers()).await {
         Ok(p) => p,
         Err(e) => {
-            tracing::error!(error = %e, "could not look up the session or token");
             return crate::error::ApiError::unavailable(
                 "the database is unavailable; try again shortly",
             )
+            .because(format!("could not look up the session or token: {e}"))
             .into_response();
         }
     };

@@ -196,10 +196,7 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
             .map(|h| h.to_string())
     })
     .await?
-    .map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        ApiError::unavailable("password hashing failed")
-    })
+    .map_err(|e| ApiError::unavailable("password hashing failed").because(e))
 }
 
 /// True when `password` matches `hash`. With no hash (unknown user) a dummy hash is checked, so an

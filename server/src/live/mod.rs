@@ -200,7 +200,20 @@ impl Live {
         for (layer, id, feature, lon, lat) in features {
             hub.load(&layer, &id, feature, [lon, lat]);
         }
-        let live = Arc::new(Live {
+        let live = Arc::new(Live::new(pool, config, hub));
+        tokio::spawn(recover(Arc::downgrade(&live)));
+        tokio::spawn(housekeeping(Arc::downgrade(&live)));
+        Ok(live)
+    }
+
+    /// A live service that loads nothing (for a server whose database is unreachable, in tests).
+    pub fn detached(pool: PgPool, config: LiveConfig) -> Arc<Live> {
+        let hub = Hub::new(0, config.memory_events);
+        Arc::new(Live::new(pool, config, hub))
+    }
+
+    fn new(pool: PgPool, config: LiveConfig, hub: Hub) -> Live {
+        Live {
             config,
             hub: Mutex::new(hub),
             clients: Mutex::new(HashMap::new()),
@@ -210,25 +223,7 @@ impl Live {
             view_budgets: Default::default(),
             sockets_by_user: Default::default(),
             pool,
-        });
-        tokio::spawn(recover(Arc::downgrade(&live)));
-        tokio::spawn(housekeeping(Arc::downgrade(&live)));
-        Ok(live)
-    }
-
-    /// A live service that loads nothing (for a server whose database is unreachable, in tests).
-    pub fn detached(pool: PgPool, config: LiveConfig) -> Arc<Live> {
-        Arc::new(Live {
-            hub: Mutex::new(Hub::new(0, config.memory_events)),
-            config,
-            clients: Mutex::new(HashMap::new()),
-            pending: Mutex::new(BTreeMap::new()),
-            next_client: AtomicU64::new(1),
-            closing: Default::default(),
-            view_budgets: Default::default(),
-            sockets_by_user: Default::default(),
-            pool,
-        })
+        }
     }
 
     /// Publishes a committed event, in seq order: events that overtook an earlier one wait, and a

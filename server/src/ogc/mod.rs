@@ -229,8 +229,8 @@ async fn items(
         .map(RawValue::from_string)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
-            tracing::error!(error = %e, "feature JSON from the database did not parse");
             ApiError::unavailable("feature encoding failed")
+                .because(format!("feature JSON from the database did not parse: {e}"))
         })?;
     let returned = features.len() as i64;
     let base = base_url(&state, &headers);
@@ -304,8 +304,8 @@ async fn item(
     let row =
         row.ok_or_else(|| ApiError::not_found(format!("no feature {fid:?} in collection {id:?}")))?;
     let mut feature: Value = serde_json::from_str(&row).map_err(|e| {
-        tracing::error!(error = %e, "feature JSON from the database did not parse");
         ApiError::unavailable("feature encoding failed")
+            .because(format!("feature JSON from the database did not parse: {e}"))
     })?;
     let base = base_url(&state, &headers);
     feature["links"] = json!([
@@ -318,9 +318,8 @@ async fn item(
 fn geojson<T: serde::Serialize>(body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => ([(header::CONTENT_TYPE, GEOJSON)], bytes).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "could not serialise a GeoJSON answer");
-            ApiError::unavailable("feature encoding failed").into_response()
-        }
+        Err(e) => ApiError::unavailable("feature encoding failed")
+            .because(format!("could not serialise a GeoJSON answer: {e}"))
+            .into_response(),
     }
 }

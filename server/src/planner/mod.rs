@@ -60,14 +60,8 @@ async fn export(
     let rows = query::export_rows(&state.pool, &q).await?;
     let stamp = Utc::now().format("%Y%m%d-%H%M");
     if format == "csv" {
-        let text = export::csv(&rows).map_err(|e| {
-            tracing::error!(error = %e, "could not write the CSV export");
-            ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error",
-            )
-        })?;
+        let text = export::csv(&rows)
+            .map_err(|e| ApiError::internal(format!("could not write the CSV export: {e}")))?;
         Ok(file(
             text,
             "text/csv; charset=utf-8",

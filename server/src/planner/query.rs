@@ -116,8 +116,8 @@ fn round3(x: f64) -> f64 {
 
 fn raw(s: String) -> Result<Box<RawValue>, ApiError> {
     RawValue::from_string(s).map_err(|e| {
-        tracing::error!(error = %e, "JSON from the database did not parse");
         ApiError::unavailable("answer encoding failed")
+            .because(format!("JSON from the database did not parse: {e}"))
     })
 }
 

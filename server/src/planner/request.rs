@@ -11,14 +11,7 @@ pub const MAX_LIMIT: i64 = 1_000;
 /// The largest offset a page may start at (far beyond any area's features; keeps offset + limit in
 /// range).
 pub const MAX_OFFSET: i64 = 100_000_000;
-pub const LAYERS: &[&str] = &[
-    "cameras",
-    "recorders",
-    "schools",
-    "clinics",
-    "tourism",
-    "incidents",
-];
+pub use app::contract::planner::AREA_LAYERS as LAYERS;
 
 /// The request body as sent: the contract's type (`docs/area-query.md` documents it).
 pub use app::contract::planner::AreaQuery as AreaQueryBody;

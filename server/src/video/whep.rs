@@ -168,10 +168,8 @@ fn refusal(video: &Video, e: PeerError) -> ApiError {
             "no_h264",
             "the offer has no H.264 video (packetization-mode 1); cameras are forwarded as H.264 without transcoding".into(),
         ),
-        PeerError::Internal(m) => {
-            tracing::error!(error = %m, "WebRTC answer failed");
-            ApiError::unavailable("could not set up the WebRTC session")
-        }
+        PeerError::Internal(m) => ApiError::unavailable("could not set up the WebRTC session")
+            .because(format!("WebRTC answer failed: {m}")),
     }
 }
 
