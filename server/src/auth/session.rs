@@ -7,9 +7,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
-use serde::Deserialize;
-use serde_json::json;
 
+use app::contract::auth::{self as wire, Credentials, Me, PasswordChange, SignedIn};
 use app::model::SessionUser;
 
 use super::{attempts, cookie, password, revoke, store, Principal, Via, SESSION_COOKIE};
@@ -129,12 +128,6 @@ fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("ioc_session=; Path=/; Max-Age=0"))
 }
 
-#[derive(Deserialize)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
 async fn sign_in_json(
     State(state): State<AppState>,
     req_ext: axum::http::Extensions,
@@ -145,11 +138,7 @@ async fn sign_in_json(
     match sign_in(&state, &body.username, body.password, &address).await {
         Ok((user, token)) => {
             let cookie = session_cookie(&state, &token, i64::from(store::SESSION_HOURS) * 3600);
-            Ok((
-                [(header::SET_COOKIE, cookie)],
-                Json(json!({ "user": user })),
-            )
-                .into_response())
+            Ok(([(header::SET_COOKIE, cookie)], Json(SignedIn { user })).into_response())
         }
         Err(SignInError::Invalid) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -199,22 +188,14 @@ async fn sign_out_json(
     Ok((StatusCode::NO_CONTENT, end_session(&state, &headers).await?).into_response())
 }
 
-async fn me(
-    Extension(principal): Extension<Principal>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+async fn me(Extension(principal): Extension<Principal>) -> Result<Json<Me>, ApiError> {
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
     let via = match principal.via {
-        Via::Session => "session",
-        Via::Token => "token",
-        Via::Anonymous => "anonymous",
+        Via::Session => wire::Via::Session,
+        Via::Token => wire::Via::Token,
+        Via::Anonymous => wire::Via::Anonymous,
     };
-    Ok(Json(json!({ "user": user, "via": via })))
-}
-
-#[derive(Deserialize)]
-struct PasswordChange {
-    current_password: String,
-    new_password: String,
+    Ok(Json(Me { user, via }))
 }
 
 /// Changes the signed-in user's password; their other sessions and their API tokens end, and so do

@@ -4,8 +4,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
+use app::contract::auth::{Token, User};
 use app::model::{Role, SessionUser};
 
 /// How long a session lasts from sign-in.
@@ -242,4 +243,202 @@ pub async fn create_user_if_absent(
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A user as the admin API shows it (no password hash), from one row.
+#[derive(sqlx::FromRow)]
+struct UserRecord {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    disabled: bool,
+    created_at: String,
+}
+
+/// The columns of a [`UserRecord`]; times as RFC 3339 text, as JSON writes them.
+const USER_RECORD_COLUMNS: &str =
+    "id, username, display_name, role, disabled, to_json(created_at) #>> '{}' AS created_at";
+
+impl TryFrom<UserRecord> for User {
+    type Error = sqlx::Error;
+
+    fn try_from(r: UserRecord) -> Result<User, sqlx::Error> {
+        // the table's CHECK constraint allows only the roles the contract names
+        let role = Role::parse(&r.role).ok_or_else(|| {
+            sqlx::Error::Decode(format!("user {} has an unknown role {:?}", r.id, r.role).into())
+        })?;
+        Ok(User {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            role,
+            disabled: r.disabled,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// Every user, by username.
+pub async fn users(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
+    let rows: Vec<UserRecord> = sqlx::query_as(&format!(
+        "SELECT {USER_RECORD_COLUMNS} FROM users ORDER BY username"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+pub async fn user(pool: &PgPool, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRecord> = sqlx::query_as(&format!(
+        "SELECT {USER_RECORD_COLUMNS} FROM users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(User::try_from).transpose()
+}
+
+/// Inserts a user; `None` when the username is taken.
+pub async fn insert_user(
+    pool: &PgPool,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRecord> = sqlx::query_as(&format!(
+        "INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (username) DO NOTHING RETURNING {USER_RECORD_COLUMNS}"
+    ))
+    .bind(username)
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .fetch_optional(pool)
+    .await?;
+    row.map(User::try_from).transpose()
+}
+
+/// The user's role, their row locked until the transaction ends.
+pub async fn lock_role(
+    tx: &mut Transaction<'_, Postgres>,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT role FROM users WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// The fields of a user to change (`None`: keep).
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub display_name: Option<String>,
+    pub disabled: Option<bool>,
+    /// A new password's hash.
+    pub hash: Option<String>,
+}
+
+pub async fn update_user(
+    tx: &mut Transaction<'_, Postgres>,
+    id: i64,
+    change: &UserChange,
+) -> Result<User, sqlx::Error> {
+    let row: UserRecord = sqlx::query_as(&format!(
+        "UPDATE users SET role = coalesce($2, role), display_name = coalesce($3, display_name),
+                disabled = coalesce($4, disabled), password_hash = coalesce($5, password_hash),
+                password_changed_at = CASE WHEN $5 IS NULL THEN password_changed_at ELSE now() END
+          WHERE id = $1 RETURNING {USER_RECORD_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(change.role.map(Role::as_str))
+    .bind(change.display_name.as_deref().map(str::trim))
+    .bind(change.disabled)
+    .bind(change.hash.as_deref())
+    .fetch_one(&mut **tx)
+    .await?;
+    User::try_from(row)
+}
+
+pub async fn delete_sessions_of(
+    tx: &mut Transaction<'_, Postgres>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRecord {
+    id: i64,
+    name: String,
+    prefix: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked_at: Option<String>,
+}
+
+impl From<TokenRecord> for Token {
+    fn from(r: TokenRecord) -> Token {
+        Token {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+/// A user's API tokens, oldest first (never their secrets).
+pub async fn tokens_of(pool: &PgPool, user_id: i64) -> Result<Vec<Token>, sqlx::Error> {
+    let rows: Vec<TokenRecord> = sqlx::query_as(
+        "SELECT id, name, prefix, to_json(created_at) #>> '{}' AS created_at,
+                to_json(last_used_at) #>> '{}' AS last_used_at,
+                to_json(revoked_at) #>> '{}' AS revoked_at
+           FROM api_tokens WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Token::from).collect())
+}
+
+/// Stores a new API token (its digest and first characters); its id.
+pub async fn insert_token(
+    pool: &PgPool,
+    user_id: i64,
+    name: &str,
+    secret: &str,
+    prefix: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, name, token_hash, prefix) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(digest(secret))
+    .bind(prefix)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn token_owner(pool: &PgPool, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn revoke_token(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

@@ -1,14 +1,13 @@
 //! User management for admins: list, create, change role or name, disable, reset a password.
 
+use app::contract::auth::{NewUser, User, UserPatch, Users};
+use app::model::Role;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
 
-use app::model::Role;
-
+use super::store::{self, UserChange};
 use super::{password, Principal};
 use crate::error::{ApiError, ApiJson};
 use crate::AppState;
@@ -19,16 +18,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/users/{id}", get(one).patch(update))
 }
 
-const USER_JSON: &str =
-    "json_build_object('id', id, 'username', username, 'display_name', display_name,
-                          'role', role, 'disabled', disabled, 'created_at', created_at)";
-
-async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let users: Vec<Value> =
-        sqlx::query_scalar(&format!("SELECT {USER_JSON} FROM users ORDER BY username"))
-            .fetch_all(&state.pool)
-            .await?;
-    Ok(Json(json!({ "users": users })))
+async fn list(State(state): State<AppState>) -> Result<Json<Users>, ApiError> {
+    Ok(Json(Users {
+        users: store::users(&state.pool).await?,
+    }))
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
@@ -39,14 +32,11 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<User>, ApiError> {
     let id = parse_id(&id)?;
-    let user: Option<Value> =
-        sqlx::query_scalar(&format!("SELECT {USER_JSON} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&state.pool)
-            .await?;
-    user.map(Json)
+    store::user(&state.pool, id)
+        .await?
+        .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no user {id}")))
 }
 
@@ -71,19 +61,10 @@ fn check_username(s: &str) -> Result<String, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
-struct NewUser {
-    username: String,
-    password: String,
-    role: String,
-    #[serde(default)]
-    display_name: String,
-}
-
 async fn create(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewUser>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<User>), ApiError> {
     let username = check_username(&body.username)?;
     let role = parse_role(&body.role)?;
     password::check_new("password", &body.password)?;
@@ -94,29 +75,16 @@ async fn create(
         ));
     }
     let hash = password::hash(body.password).await?;
-    let user: Option<Value> = sqlx::query_scalar(&format!(
-        "INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (username) DO NOTHING RETURNING {USER_JSON}"
-    ))
-    .bind(&username)
-    .bind(body.display_name.trim())
-    .bind(role.as_str())
-    .bind(&hash)
-    .fetch_optional(&state.pool)
-    .await?;
-    let user = user.ok_or_else(|| {
-        ApiError::conflict("username", format!("user {username:?} exists already"))
-    })?;
+    let user = store::insert_user(
+        &state.pool,
+        &username,
+        body.display_name.trim(),
+        role,
+        &hash,
+    )
+    .await?
+    .ok_or_else(|| ApiError::conflict("username", format!("user {username:?} exists already")))?;
     Ok((StatusCode::CREATED, Json(user)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserPatch {
-    role: Option<String>,
-    display_name: Option<String>,
-    disabled: Option<bool>,
-    password: Option<String>,
 }
 
 /// Changes a user; disabling one or resetting its password ends its sessions (and a reset its API
@@ -127,7 +95,7 @@ async fn update(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UserPatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<User>, ApiError> {
     let id = parse_id(&id)?;
     let me = principal.user.ok_or_else(ApiError::unauthorized)?;
     let role = body.role.as_deref().map(parse_role).transpose()?;
@@ -154,7 +122,7 @@ async fn update(
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
-    let change = Change {
+    let change = UserChange {
         role,
         display_name: body.display_name,
         disabled: body.disabled,
@@ -165,49 +133,23 @@ async fn update(
         .map(Json)
 }
 
-/// The fields of a user to change (None: keep).
-struct Change {
-    role: Option<Role>,
-    display_name: Option<String>,
-    disabled: Option<bool>,
-    hash: Option<String>,
-}
-
 /// Writes a user's change and ends what it takes away, after the commit (in a task the client
 /// cannot cancel between the two: `revoke::uncancelled`).
-async fn save(state: AppState, id: i64, change: Change) -> Result<Value, ApiError> {
-    let Change {
+async fn save(state: AppState, id: i64, change: UserChange) -> Result<User, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let old_role = store::lock_role(&mut tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    let user = store::update_user(&mut tx, id, &change).await?;
+    let UserChange {
         role,
-        display_name,
         disabled,
         hash,
+        ..
     } = change;
-    let mut tx = state.pool.begin().await?;
-    let old_role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM users WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let old_role = old_role.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
-    let user: Value = sqlx::query_scalar(&format!(
-        "UPDATE users SET role = coalesce($2, role), display_name = coalesce($3, display_name),
-                disabled = coalesce($4, disabled), password_hash = coalesce($5, password_hash),
-                password_changed_at = CASE WHEN $5 IS NULL THEN password_changed_at ELSE now() END
-          WHERE id = $1 RETURNING {USER_JSON}"
-    ))
-    .bind(id)
-    .bind(role.map(Role::as_str))
-    .bind(display_name.as_deref().map(str::trim))
-    .bind(disabled)
-    .bind(hash.as_deref())
-    .fetch_one(&mut *tx)
-    .await?;
     let role_changed = role.is_some_and(|r| r.as_str() != old_role);
     if disabled == Some(true) || hash.is_some() {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        store::delete_sessions_of(&mut tx, id).await?;
     }
     if hash.is_some() {
         super::store::revoke_tokens_of(&mut tx, id).await?;

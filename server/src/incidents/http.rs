@@ -11,7 +11,7 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::rules::{self, ListQuery, NewIncident, Transition};
-use app::contract::incidents::IncidentStatus;
+use app::contract::incidents::{IncidentStatus, Units};
 
 use super::store::{self, Step};
 use crate::auth::Principal;
@@ -119,6 +119,8 @@ pub async fn list(
 }
 
 /// `GET /api/units`: the response units a dispatch may name.
-pub async fn units(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "units": store::units(&state.pool).await? })))
+pub async fn units(State(state): State<AppState>) -> Result<Json<Units>, ApiError> {
+    Ok(Json(Units {
+        units: store::units(&state.pool).await?,
+    }))
 }

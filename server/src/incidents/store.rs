@@ -5,7 +5,7 @@
 use serde_json::Value;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use app::contract::incidents::IncidentStatus;
+use app::contract::incidents::{IncidentStatus, Unit};
 use app::live_types::Op;
 use app::model::SessionUser;
 
@@ -183,13 +183,31 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, sqlx::Erro
 }
 
 /// The response units (fire, police, medical, ward teams) a dispatch may name.
-pub async fn units(pool: &PgPool) -> Result<Vec<Value>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT jsonb_build_object('id', id, 'kind', kind, 'name_vi', name_vi, 'name_en', name_en, 'ward_code', ward_code)
-           FROM response_units ORDER BY kind, id",
+pub async fn units(pool: &PgPool) -> Result<Vec<Unit>, sqlx::Error> {
+    let rows: Vec<UnitRecord> = sqlx::query_as(
+        "SELECT id, kind, name_vi, name_en, ward_code FROM response_units ORDER BY kind, id",
     )
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Unit {
+            id: r.id,
+            kind: r.kind,
+            name_vi: r.name_vi,
+            name_en: r.name_en,
+            ward_code: r.ward_code,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct UnitRecord {
+    id: String,
+    kind: String,
+    name_vi: String,
+    name_en: String,
+    ward_code: Option<String>,
 }
 
 /// The closed incidents whose time on the live layer is over (`sql/due_to_leave.sql`).
