@@ -12,9 +12,10 @@
 
 pub mod hub;
 pub mod outbox;
+pub mod reorder;
 pub mod ws;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,6 +28,7 @@ use crate::auth::revoke::Holder;
 use app::live_types::Op;
 use hub::{ClientId, Hub, LiveEvent};
 use outbox::Outbox;
+use reorder::{Next, Reorder};
 
 /// Settings of the live service.
 #[derive(Clone, Debug)]
@@ -89,7 +91,7 @@ pub struct Live {
     hub: Mutex<Hub>,
     clients: Mutex<HashMap<ClientId, Arc<ClientHandle>>>,
     /// Committed events waiting for an earlier seq to be published first.
-    pending: Mutex<BTreeMap<i64, LiveEvent>>,
+    pending: Mutex<Reorder>,
     next_client: AtomicU64,
     pub pool: PgPool,
     /// Set when the server begins to shut down: no new socket is taken from then on.
@@ -217,7 +219,7 @@ impl Live {
             config,
             hub: Mutex::new(hub),
             clients: Mutex::new(HashMap::new()),
-            pending: Mutex::new(BTreeMap::new()),
+            pending: Mutex::new(Reorder::default()),
             next_client: AtomicU64::new(1),
             closing: Default::default(),
             view_budgets: Default::default(),
@@ -232,7 +234,7 @@ impl Live {
     pub async fn publish(&self, ev: LiveEvent) {
         let missing = {
             let mut pending = lock(&self.pending);
-            pending.insert(ev.seq, ev);
+            pending.hold(ev);
             self.flush(&mut pending)
         };
         if let Some((from, to)) = missing {
@@ -241,23 +243,18 @@ impl Live {
     }
 
     /// Publishes what can be; returns the range of seqs still missing before the first pending one.
-    fn flush(&self, pending: &mut BTreeMap<i64, LiveEvent>) -> Option<(i64, i64)> {
+    fn flush(&self, pending: &mut Reorder) -> Option<(i64, i64)> {
         let mut hub = lock(&self.hub);
-        while let Some(entry) = pending.first_entry() {
-            let next = hub.last_seq() + 1;
-            if *entry.key() < next {
-                entry.remove(); // already published (read back from the database meanwhile)
-                continue;
-            }
-            if *entry.key() != next {
-                return Some((next, *entry.key() - 1));
-            }
-            match hub.publish(entry.remove()) {
-                Ok(deliveries) => self.deliver(deliveries),
-                Err(gap) => tracing::error!(%gap, "live event dropped"),
+        loop {
+            match pending.next(hub.last_seq()) {
+                Next::Publish(ev) => match hub.publish(ev) {
+                    Ok(deliveries) => self.deliver(deliveries),
+                    Err(gap) => tracing::error!(%gap, "live event dropped"),
+                },
+                Next::Missing(from, to) => return Some((from, to)),
+                Next::Empty => return None,
             }
         }
-        None
     }
 
     /// Reads committed events after the last published one (up to `to`) and publishes them.
@@ -274,8 +271,7 @@ impl Live {
             Ok(rows) if !rows.is_empty() => {
                 let mut pending = lock(&self.pending);
                 for row in rows {
-                    let ev = event_of(row);
-                    pending.insert(ev.seq, ev);
+                    pending.hold(event_of(row));
                 }
                 self.flush(&mut pending);
             }
