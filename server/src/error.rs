@@ -103,6 +103,98 @@ impl ApiError {
     }
 }
 
+/// A capability's own error, as HTTP answers it. Each capability has an enum that says what went
+/// wrong and, for faults, what it was doing (`incidents::IncidentError`, `cameras::CameraError`,
+/// `geometry::GeometryError`); it tells here its status, code and field, and the one conversion
+/// below makes the API's error shape of it. A fault (5xx) is answered with a generic message and
+/// carries its text as the cause, for the log.
+pub trait Refusal: std::fmt::Display {
+    fn status(&self) -> StatusCode;
+    /// The machine-readable `error` code.
+    fn code(&self) -> &'static str;
+    /// The request field a client mistake is about.
+    fn field(&self) -> Option<&str> {
+        None
+    }
+    /// What a client is told of a fault (the Display text stays in the log).
+    fn public_message(&self) -> String {
+        "internal error".into()
+    }
+}
+
+impl<E: Refusal> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        let status = e.status();
+        if status.is_server_error() {
+            return ApiError::new(status, e.code(), e.public_message()).because(&e);
+        }
+        ApiError {
+            status,
+            error: e.code(),
+            message: e.to_string(),
+            field: e.field().map(str::to_string),
+            cause: None,
+        }
+    }
+}
+
+/// A store's failure, saying what it was doing: "while reporting an incident: <the driver's text>".
+#[derive(Debug, thiserror::Error)]
+#[error("while {doing}: {source}")]
+pub struct StoreError {
+    pub doing: &'static str,
+    #[source]
+    pub source: sqlx::Error,
+}
+
+impl StoreError {
+    /// For `map_err`: `.map_err(StoreError::doing("reporting an incident"))`.
+    pub fn doing(doing: &'static str) -> impl Fn(sqlx::Error) -> StoreError + Copy {
+        move |source| StoreError { doing, source }
+    }
+
+    /// The database went away or is overloaded (503: try again), rather than a fault of ours.
+    fn unavailable(&self) -> bool {
+        match &self.source {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            // the server went away under a query (shut down, restarted, connection lost)
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|c| c.starts_with("57") || c.starts_with("08")),
+            _ => false,
+        }
+    }
+}
+
+impl Refusal for StoreError {
+    fn status(&self) -> StatusCode {
+        if self.unavailable() {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        if self.unavailable() {
+            "unavailable"
+        } else {
+            "internal"
+        }
+    }
+
+    fn public_message(&self) -> String {
+        if self.unavailable() {
+            "the database is not answering".into()
+        } else {
+            "internal error".into()
+        }
+    }
+}
+
 /// A client's value as an error message may quote it: in quotes, and cut to 40 characters, so a
 /// megabyte of input does not come back as a megabyte of error.
 pub fn shown(value: &str) -> String {
@@ -117,25 +209,11 @@ pub fn shown(value: &str) -> String {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        let answer = match &err {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::Io(_)
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => Self::unavailable("the database is not answering"),
-            // the server went away under a query (shut down, restarted, connection lost)
-            sqlx::Error::Database(e)
-                if e.code()
-                    .is_some_and(|c| c.starts_with("57") || c.starts_with("08")) =>
-            {
-                Self::unavailable("the database is not answering")
-            }
-            _ => Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error",
-            ),
-        };
-        answer.because(format!("database: {err}"))
+        StoreError {
+            doing: "answering the request",
+            source: err,
+        }
+        .into()
     }
 }
 

@@ -9,9 +9,58 @@ pub mod wards;
 use geo::{Distance, Haversine};
 use serde_json::Value;
 
-use crate::error::ApiError;
+use axum::http::StatusCode;
+
+use crate::error::{Refusal, StoreError};
 
 pub use wards::ward_at;
+
+/// What can be wrong with a place a request names.
+#[derive(Debug, thiserror::Error)]
+pub enum GeometryError {
+    #[error("geometry must be a GeoJSON Point [lon, lat]")]
+    NotAPoint,
+    #[error("geometry coordinates must be [lon, lat] in range")]
+    OutOfRange,
+    #[error("[{0}, {1}] is outside District 1")]
+    OutsideDistrict(f64, f64),
+    /// A `bbox` parameter that is not four numbers of a box in range; the text says what is wrong.
+    #[error("{0}")]
+    Bbox(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Refusal for GeometryError {
+    fn status(&self) -> StatusCode {
+        match self {
+            GeometryError::Store(e) => e.status(),
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            GeometryError::Store(e) => e.code(),
+            _ => "invalid_parameter",
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            GeometryError::Store(_) => None,
+            GeometryError::Bbox(_) => Some("bbox"),
+            _ => Some("geometry"),
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            GeometryError::Store(e) => e.public_message(),
+            _ => "internal error".into(),
+        }
+    }
+}
 
 /// A request's bounding box, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,55 +71,41 @@ pub struct Bbox {
     pub max_lat: f64,
 }
 
+fn bbox_error(message: impl Into<String>) -> GeometryError {
+    GeometryError::Bbox(message.into())
+}
+
 /// `minLon,minLat,maxLon,maxLat` (or the 6-number 3D form, whose heights are ignored), WGS84.
-pub fn parse_bbox(s: &str) -> Result<Bbox, ApiError> {
+pub fn parse_bbox(s: &str) -> Result<Bbox, GeometryError> {
     let nums: Vec<f64> = s
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| {
-            ApiError::bad_request(
-                "bbox",
-                format!("bbox must be 4 comma-separated numbers, got {s:?}"),
-            )
-        })?;
+        .map_err(|_| bbox_error(format!("bbox must be 4 comma-separated numbers, got {s:?}")))?;
     let (min_lon, min_lat, max_lon, max_lat) = match nums[..] {
         [a, b, c, d] => (a, b, c, d),
         [a, b, _, d, e, _] => (a, b, d, e),
         _ => {
-            return Err(ApiError::bad_request(
-                "bbox",
-                format!(
-                    "bbox must have 4 numbers (minLon,minLat,maxLon,maxLat), got {}",
-                    nums.len()
-                ),
-            ))
+            return Err(bbox_error(format!(
+                "bbox must have 4 numbers (minLon,minLat,maxLon,maxLat), got {}",
+                nums.len()
+            )))
         }
     };
     if nums.iter().any(|n| !n.is_finite()) {
-        return Err(ApiError::bad_request("bbox", "bbox numbers must be finite"));
+        return Err(bbox_error("bbox numbers must be finite"));
     }
     if !(-180.0..=180.0).contains(&min_lon) || !(-180.0..=180.0).contains(&max_lon) {
-        return Err(ApiError::bad_request(
-            "bbox",
-            "bbox longitudes must be within -180..180",
-        ));
+        return Err(bbox_error("bbox longitudes must be within -180..180"));
     }
     if !(-90.0..=90.0).contains(&min_lat) || !(-90.0..=90.0).contains(&max_lat) {
-        return Err(ApiError::bad_request(
-            "bbox",
-            "bbox latitudes must be within -90..90",
-        ));
+        return Err(bbox_error("bbox latitudes must be within -90..90"));
     }
     if min_lat > max_lat {
-        return Err(ApiError::bad_request(
-            "bbox",
-            "bbox minLat is greater than maxLat",
-        ));
+        return Err(bbox_error("bbox minLat is greater than maxLat"));
     }
     if min_lon > max_lon {
-        return Err(ApiError::bad_request(
-            "bbox",
+        return Err(bbox_error(
             "bbox minLon is greater than maxLon (boxes across the antimeridian are not supported)",
         ));
     }
@@ -84,24 +119,16 @@ pub fn parse_bbox(s: &str) -> Result<Bbox, ApiError> {
 
 /// The `[lon, lat]` of a GeoJSON Point (a third coordinate, a height, is ignored); anything else, or
 /// a point outside -180..180 / -90..90, is a 400 naming `geometry`.
-pub fn point_of(g: &Value) -> Result<[f64; 2], ApiError> {
+pub fn point_of(g: &Value) -> Result<[f64; 2], GeometryError> {
     if g["type"] != "Point" {
-        return Err(ApiError::bad_request(
-            "geometry",
-            "geometry must be a GeoJSON Point [lon, lat]",
-        ));
+        return Err(GeometryError::NotAPoint);
     }
     let c = g["coordinates"]
         .as_array()
         .filter(|c| c.len() == 2 || c.len() == 3);
     let xy = c.and_then(|c| Some([c[0].as_f64()?, c[1].as_f64()?]));
     xy.filter(|[x, y]| (-180.0..=180.0).contains(x) && (-90.0..=90.0).contains(y))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "geometry",
-                "geometry coordinates must be [lon, lat] in range",
-            )
-        })
+        .ok_or(GeometryError::OutOfRange)
 }
 
 /// Metres between two lon/lat points along the sphere (haversine, mean Earth radius): plenty for
@@ -113,6 +140,7 @@ pub fn metres([x1, y1]: [f64; 2], [x2, y2]: [f64; 2]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Refusal;
 
     #[test]
     fn bbox_forms() {
@@ -130,7 +158,7 @@ mod tests {
             "NaN,0,1,1",
         ] {
             let err = parse_bbox(bad).expect_err(bad);
-            assert_eq!(err.field.as_deref(), Some("bbox"), "{bad}");
+            assert_eq!(err.field(), Some("bbox"), "{bad}");
         }
     }
 
@@ -145,7 +173,7 @@ mod tests {
             serde_json::json!({"type": "Point", "coordinates": [1]}),
         ] {
             assert_eq!(
-                point_of(&bad).expect_err("refused").field.as_deref(),
+                point_of(&bad).expect_err("refused").field(),
                 Some("geometry")
             );
         }

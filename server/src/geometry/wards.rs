@@ -3,7 +3,8 @@
 
 use sqlx::{Postgres, Transaction};
 
-use crate::error::ApiError;
+use super::GeometryError;
+use crate::error::StoreError;
 
 /// The code of the district whose wards are looked up (District 1 of Ho Chi Minh City).
 pub const DISTRICT_CODE: &str = "760";
@@ -13,14 +14,13 @@ pub const DISTRICT_CODE: &str = "760";
 pub async fn ward_at(
     tx: &mut Transaction<'_, Postgres>,
     [lon, lat]: [f64; 2],
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, GeometryError> {
     let ward: Option<Option<String>> = sqlx::query_scalar(include_str!("ward_at.sql"))
         .bind(lon)
         .bind(lat)
         .bind(DISTRICT_CODE)
         .fetch_optional(&mut **tx)
-        .await?;
-    ward.ok_or_else(|| {
-        ApiError::bad_request("geometry", format!("[{lon}, {lat}] is outside District 1"))
-    })
+        .await
+        .map_err(StoreError::doing("finding the ward of a point"))?;
+    ward.ok_or(GeometryError::OutsideDistrict(lon, lat))
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 use app::live_types::Op;
 
 use super::{store, LAYER};
+use crate::error::StoreError;
 use crate::live::{self, Live};
 
 /// How often the closed incidents are looked at.
@@ -32,16 +33,19 @@ pub fn spawn(live: &Arc<Live>) {
 
 /// Takes every closed incident whose linger is over off the live layer, each in its own transaction
 /// with its delete event.
-pub async fn expire_closed(live: &Live) -> Result<(), sqlx::Error> {
+pub async fn expire_closed(live: &Live) -> Result<(), StoreError> {
     let linger = live.config.closed_linger.as_secs_f64();
+    let expiring = StoreError::doing("taking a closed incident off the live layer");
     for id in store::due_to_leave(&live.pool, linger).await? {
-        let mut tx = live.pool.begin().await?;
+        let mut tx = live.pool.begin().await.map_err(expiring)?;
         if !store::leave_layer(&mut tx, &id, linger).await? {
             continue;
         }
         let gone = json!({"type": "Feature", "id": id});
-        let ev = live::record(&mut tx, LAYER, Op::Delete, &id, gone, None).await?;
-        tx.commit().await?;
+        let ev = live::record(&mut tx, LAYER, Op::Delete, &id, gone, None)
+            .await
+            .map_err(expiring)?;
+        tx.commit().await.map_err(expiring)?;
         live.publish(ev).await;
     }
     Ok(())

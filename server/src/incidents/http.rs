@@ -14,8 +14,9 @@ use super::rules::{self, ListQuery, NewIncident, Transition};
 use app::contract::incidents::{IncidentStatus, Units};
 
 use super::store::{self, Step};
+use super::IncidentError;
 use crate::auth::Principal;
-use crate::error::{shown, ApiError, ApiJson};
+use crate::error::{shown, ApiError, ApiJson, StoreError};
 use crate::geometry::ward_at;
 use crate::idempotency;
 use crate::AppState;
@@ -31,7 +32,11 @@ pub async fn create(
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
     let key = idempotency::key_of(&headers)?;
     let report = rules::check_report(&body)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state
+        .pool
+        .begin()
+        .await
+        .map_err(StoreError::doing("starting a transaction"))?;
     if let Some(key) = &key {
         let fingerprint = idempotency::fingerprint(&body);
         if let idempotency::Claim::Replay(answer) =
@@ -65,18 +70,20 @@ pub async fn change(
 ) -> Result<Json<Value>, ApiError> {
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
     let step = rules::check_transition(&body)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state
+        .pool
+        .begin()
+        .await
+        .map_err(StoreError::doing("starting a transaction"))?;
     let current = store::lock_status(&mut tx, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no incident {id:?}")))?;
+        .ok_or_else(|| IncidentError::NotFound(id.clone()))?;
     let unit = body.unit.as_deref();
     let next = rules::next_status(current, step, unit)?;
     if let Some(u) = unit {
         if !store::unit_exists(&mut tx, u).await? {
-            return Err(ApiError::bad_request(
-                "unit",
-                format!("no response unit {}", shown(u)),
-            ));
+            let unknown = format!("no response unit {}", shown(u));
+            return Err(IncidentError::invalid("unit", unknown).into());
         }
     }
     store::set_status(&mut tx, &id, next, unit).await?;
@@ -97,10 +104,14 @@ pub async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state
+        .pool
+        .begin()
+        .await
+        .map_err(StoreError::doing("starting a transaction"))?;
     let (mut f, _) = store::feature(&mut tx, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no incident {id:?}")))?;
+        .ok_or_else(|| IncidentError::NotFound(id.clone()))?;
     f["properties"]["history"] = json!(store::history(&mut tx, &id).await?);
     Ok(Json(f))
 }

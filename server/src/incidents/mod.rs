@@ -4,9 +4,11 @@
 //! `POST /api/incidents`, `GET /api/incidents`, `GET /api/incidents/{id}`,
 //! `POST /api/incidents/{id}/transitions`, `GET /api/units`.
 //!
-//! - `http`: the handlers; `rules`: what a report and a step may be (pure);
+//! - `http`: the handlers; `rules`: what a report and a step may be (pure); `error`: what can go
+//!   wrong, and how HTTP answers it;
 //! - `store`: the SQL and the commit-then-broadcast path; `expiry`: closed incidents leave the layer.
 
+pub mod error;
 pub mod expiry;
 pub mod http;
 pub mod rules;
@@ -14,6 +16,8 @@ pub mod store;
 
 use axum::routing::{get, post};
 use axum::Router;
+
+pub use error::IncidentError;
 
 use crate::AppState;
 

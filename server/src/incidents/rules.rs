@@ -9,7 +9,8 @@ use chrono::{DateTime, FixedOffset};
 use app::contract::incidents::{IncidentKind, IncidentStatus, Step};
 pub use app::contract::incidents::{NewIncident, TransitionRequest as Transition};
 
-use crate::error::{shown, ApiError};
+use super::IncidentError;
+use crate::error::shown;
 use crate::geometry::{parse_bbox, point_of, Bbox};
 
 /// Longest description or comment, in characters.
@@ -26,9 +27,9 @@ pub struct Report<'a> {
 
 /// Checks a report: a known kind, severity 1 to 4, a description of at most 2000 characters, a
 /// GeoJSON Point. (Whether the point lies in the district is the store's question.)
-pub fn check_report(body: &NewIncident) -> Result<Report<'_>, ApiError> {
+pub fn check_report(body: &NewIncident) -> Result<Report<'_>, IncidentError> {
     let kind = IncidentKind::parse(&body.kind).ok_or_else(|| {
-        ApiError::bad_request(
+        IncidentError::invalid(
             "kind",
             format!(
                 "unknown kind {}; kinds are {}",
@@ -38,7 +39,7 @@ pub fn check_report(body: &NewIncident) -> Result<Report<'_>, ApiError> {
         )
     })?;
     if !(1..=4).contains(&body.severity) {
-        return Err(ApiError::bad_request(
+        return Err(IncidentError::invalid(
             "severity",
             "severity must be 1 (minor) to 4 (critical)",
         ));
@@ -52,9 +53,9 @@ pub fn check_report(body: &NewIncident) -> Result<Report<'_>, ApiError> {
     })
 }
 
-fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
+fn check_text(field: &'static str, text: &str) -> Result<(), IncidentError> {
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::bad_request(
+        return Err(IncidentError::invalid(
             field,
             format!("{field} must have at most {MAX_TEXT_CHARS} characters"),
         ));
@@ -63,9 +64,9 @@ fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
 }
 
 /// Checks a step before anything is read: a status one can move to, a comment within its limit.
-pub fn check_transition(body: &Transition) -> Result<Step, ApiError> {
+pub fn check_transition(body: &Transition) -> Result<Step, IncidentError> {
     let step = Step::parse(&body.to).ok_or_else(|| {
-        ApiError::bad_request("to", format!("to must be one of {}", Step::names()))
+        IncidentError::invalid("to", format!("to must be one of {}", Step::names()))
     })?;
     check_text("comment", &body.comment)?;
     Ok(step)
@@ -77,18 +78,13 @@ pub fn next_status(
     current: IncidentStatus,
     step: Step,
     unit: Option<&str>,
-) -> Result<IncidentStatus, ApiError> {
-    let next = current.after(step).ok_or_else(|| {
-        ApiError::conflict(
-            "to",
-            format!("an incident that is {current} cannot go to {step}"),
-        )
+) -> Result<IncidentStatus, IncidentError> {
+    let next = current.after(step).ok_or(IncidentError::NotAllowed {
+        from: current,
+        step,
     })?;
     if next == IncidentStatus::Dispatched && unit.is_none() {
-        return Err(ApiError::bad_request(
-            "unit",
-            "dispatching needs the response unit",
-        ));
+        return Err(IncidentError::UnitNeeded);
     }
     Ok(next)
 }
@@ -107,7 +103,7 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
 
 impl ListQuery {
-    pub fn parse(q: &HashMap<String, String>) -> Result<Self, ApiError> {
+    pub fn parse(q: &HashMap<String, String>) -> Result<Self, IncidentError> {
         let statuses = q
             .get("status")
             .map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>());
@@ -116,7 +112,7 @@ impl ListQuery {
             .flatten()
             .find(|s| IncidentStatus::parse(s).is_none())
         {
-            return Err(ApiError::bad_request(
+            return Err(IncidentError::invalid(
                 "status",
                 format!("unknown status {bad:?}"),
             ));
@@ -126,17 +122,20 @@ impl ListQuery {
             .get("updated_after")
             .map(|s| {
                 DateTime::parse_from_rfc3339(s).map_err(|_| {
-                    ApiError::bad_request("updated_after", "updated_after must be an RFC 3339 time")
+                    IncidentError::invalid(
+                        "updated_after",
+                        "updated_after must be an RFC 3339 time",
+                    )
                 })
             })
             .transpose()?;
-        let num = |k: &str, d: i64, max: i64| -> Result<i64, ApiError> {
+        let num = |k: &'static str, d: i64, max: i64| -> Result<i64, IncidentError> {
             q.get(k).map_or(Ok(d), |s| {
                 s.parse::<i64>()
                     .ok()
                     .filter(|n| (0..=max).contains(n))
                     .ok_or_else(|| {
-                        ApiError::bad_request(
+                        IncidentError::invalid(
                             k,
                             format!("{k} must be a whole number from 0 to {max}"),
                         )
@@ -156,6 +155,7 @@ impl ListQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Refusal;
     use serde_json::{json, Value};
 
     fn report(v: Value) -> NewIncident {
@@ -192,7 +192,7 @@ mod tests {
             ),
         ] {
             let err = check_report(&report(body)).expect_err("refused");
-            assert_eq!(err.field.as_deref(), Some(field));
+            assert_eq!(err.field(), Some(field));
         }
     }
 
@@ -204,25 +204,16 @@ mod tests {
             Some(S::Acknowledged)
         );
         let err = next_status(S::New, Step::Resolved, Some("u1")).expect_err("409");
-        assert_eq!(
-            (err.status.as_u16(), err.field.as_deref()),
-            (409, Some("to"))
-        );
+        assert_eq!((err.status().as_u16(), err.field()), (409, Some("to")));
         let err = next_status(S::Acknowledged, Step::Dispatched, None).expect_err("400");
-        assert_eq!(
-            (err.status.as_u16(), err.field.as_deref()),
-            (400, Some("unit"))
-        );
+        assert_eq!((err.status().as_u16(), err.field()), (400, Some("unit")));
         let teleport = Transition {
             to: "teleported".into(),
             comment: String::new(),
             unit: None,
         };
         assert_eq!(
-            check_transition(&teleport)
-                .expect_err("400")
-                .field
-                .as_deref(),
+            check_transition(&teleport).expect_err("400").field(),
             Some("to")
         );
     }
@@ -245,7 +236,7 @@ mod tests {
             ("bbox", "1,2"),
         ] {
             let err = ListQuery::parse(&q(&[(k, v)])).expect_err("refused");
-            assert_eq!(err.field.as_deref(), Some(k), "{k}={v}");
+            assert_eq!(err.field(), Some(k), "{k}={v}");
         }
     }
 }

@@ -10,19 +10,21 @@ use app::live_types::Op;
 use app::model::SessionUser;
 
 use super::rules::{ListQuery, Report};
+use super::IncidentError;
 use super::LAYER;
-use crate::error::ApiError;
+use crate::error::StoreError;
 use crate::live::{self, Live};
 
 /// The incident as a Feature and its position, read inside the transaction that changed it.
 pub async fn feature(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
-) -> Result<Option<(Value, [f64; 2])>, sqlx::Error> {
+) -> Result<Option<(Value, [f64; 2])>, StoreError> {
     let row: Option<(Value, f64, f64)> = sqlx::query_as(include_str!("sql/feature.sql"))
         .bind(id)
         .fetch_optional(&mut **tx)
-        .await?;
+        .await
+        .map_err(StoreError::doing("reading an incident's feature"))?;
     Ok(row.map(|(f, x, y)| (f, [x, y])))
 }
 
@@ -32,7 +34,7 @@ pub async fn insert(
     report: &Report<'_>,
     ward: Option<String>,
     reported_by: i64,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, StoreError> {
     let [lon, lat] = report.position;
     sqlx::query_scalar(
         "INSERT INTO incidents (kind, severity, description, ward_code, reported_by, geom)
@@ -47,6 +49,7 @@ pub async fn insert(
     .bind(lat)
     .fetch_one(&mut **tx)
     .await
+    .map_err(StoreError::doing("reporting an incident"))
 }
 
 /// One step of the case history: who moved the incident from what to what, with which unit.
@@ -62,7 +65,7 @@ pub async fn add_history(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
     step: Step<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO incident_history (incident_id, user_id, username, from_status, to_status, unit_id, comment)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -75,7 +78,8 @@ pub async fn add_history(
     .bind(step.unit)
     .bind(step.comment)
     .execute(&mut **tx)
-    .await?;
+    .await
+        .map_err(StoreError::doing("writing an incident's history"))?;
     Ok(())
 }
 
@@ -83,17 +87,21 @@ pub async fn add_history(
 pub async fn lock_status(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
-) -> Result<Option<IncidentStatus>, sqlx::Error> {
+) -> Result<Option<IncidentStatus>, StoreError> {
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1 FOR UPDATE")
             .bind(id)
             .fetch_optional(&mut **tx)
-            .await?;
+            .await
+            .map_err(StoreError::doing("locking an incident"))?;
     // the table's CHECK constraint allows only the statuses the contract names
     status
         .map(|s| {
-            IncidentStatus::parse(&s).ok_or_else(|| {
-                sqlx::Error::Decode(format!("incident {id} has an unknown status {s:?}").into())
+            IncidentStatus::parse(&s).ok_or_else(|| StoreError {
+                doing: "reading an incident's status",
+                source: sqlx::Error::Decode(
+                    format!("incident {id} has an unknown status {s:?}").into(),
+                ),
             })
         })
         .transpose()
@@ -102,11 +110,12 @@ pub async fn lock_status(
 pub async fn unit_exists(
     tx: &mut Transaction<'_, Postgres>,
     unit: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, StoreError> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM response_units WHERE id = $1)")
         .bind(unit)
         .fetch_one(&mut **tx)
         .await
+        .map_err(StoreError::doing("looking up a response unit"))
 }
 
 /// Moves the incident to `status` (with `unit`, if given); a closing status stamps `closed_at`, and
@@ -116,7 +125,7 @@ pub async fn set_status(
     id: &str,
     status: IncidentStatus,
     unit: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE incidents SET status = $2, unit_id = coalesce($3, unit_id), updated_at = now(),
                 closed_at = CASE WHEN $2 IN ('resolved', 'dismissed') THEN now() END,
@@ -127,7 +136,8 @@ pub async fn set_status(
     .bind(status.as_str())
     .bind(unit)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(StoreError::doing("changing an incident's status"))?;
     Ok(())
 }
 
@@ -139,16 +149,23 @@ pub async fn commit(
     mut tx: Transaction<'_, Postgres>,
     id: &str,
     idempotency_key: Option<(i64, String)>,
-) -> Result<Value, ApiError> {
+) -> Result<Value, IncidentError> {
     let (f, pos) = feature(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("incident vanished"))?;
+        .ok_or_else(|| IncidentError::NotFound(id.to_string()))?;
     if let Some((user_id, key)) = &idempotency_key {
         crate::idempotency::store(&mut tx, *user_id, key, axum::http::StatusCode::CREATED, &f)
-            .await?;
+            .await
+            .map_err(StoreError::doing(
+                "keeping the answer for its idempotency key",
+            ))?;
     }
-    let ev = live::record(&mut tx, LAYER, Op::Upsert, id, f.clone(), Some(pos)).await?;
-    tx.commit().await?;
+    let ev = live::record(&mut tx, LAYER, Op::Upsert, id, f.clone(), Some(pos))
+        .await
+        .map_err(StoreError::doing("recording an incident's live event"))?;
+    tx.commit()
+        .await
+        .map_err(StoreError::doing("committing an incident's change"))?;
     live.publish(ev).await;
     Ok(f)
 }
@@ -157,7 +174,7 @@ pub async fn commit(
 pub async fn history(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
-) -> Result<Vec<Value>, sqlx::Error> {
+) -> Result<Vec<Value>, StoreError> {
     sqlx::query_scalar(
         "SELECT jsonb_build_object('at', at, 'username', username, 'from', from_status, 'to', to_status,
                                    'unit', unit_id, 'comment', comment)
@@ -166,9 +183,10 @@ pub async fn history(
     .bind(id)
     .fetch_all(&mut **tx)
     .await
+        .map_err(StoreError::doing("reading an incident's history"))
 }
 
-pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, sqlx::Error> {
+pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, StoreError> {
     sqlx::query_scalar(include_str!("sql/list.sql"))
         .bind(&q.statuses)
         .bind(q.bbox.map(|b| b.min_lon))
@@ -180,15 +198,17 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, sqlx::Erro
         .bind(q.offset)
         .fetch_all(pool)
         .await
+        .map_err(StoreError::doing("listing incidents"))
 }
 
 /// The response units (fire, police, medical, ward teams) a dispatch may name.
-pub async fn units(pool: &PgPool) -> Result<Vec<Unit>, sqlx::Error> {
+pub async fn units(pool: &PgPool) -> Result<Vec<Unit>, StoreError> {
     let rows: Vec<UnitRecord> = sqlx::query_as(
         "SELECT id, kind, name_vi, name_en, ward_code FROM response_units ORDER BY kind, id",
     )
     .fetch_all(pool)
-    .await?;
+    .await
+    .map_err(StoreError::doing("listing the response units"))?;
     Ok(rows
         .into_iter()
         .map(|r| Unit {
@@ -213,11 +233,14 @@ struct UnitRecord {
 /// The closed incidents whose time on the live layer is over (`sql/due_to_leave.sql`).
 pub const DUE_TO_LEAVE_SQL: &str = include_str!("sql/due_to_leave.sql");
 
-pub async fn due_to_leave(pool: &PgPool, linger_secs: f64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn due_to_leave(pool: &PgPool, linger_secs: f64) -> Result<Vec<String>, StoreError> {
     sqlx::query_scalar(DUE_TO_LEAVE_SQL)
         .bind(linger_secs)
         .fetch_all(pool)
         .await
+        .map_err(StoreError::doing(
+            "finding the closed incidents to take off the live layer",
+        ))
 }
 
 /// Takes the incident off the live layer if it is still closed, lingered and on it (a reopen, or a
@@ -226,7 +249,7 @@ pub async fn leave_layer(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
     linger_secs: f64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, StoreError> {
     let leaving: Option<String> = sqlx::query_scalar(
         "UPDATE incidents SET on_live_layer = false
           WHERE id = $1 AND on_live_layer AND closed_at IS NOT NULL
@@ -235,6 +258,7 @@ pub async fn leave_layer(
     .bind(id)
     .bind(linger_secs)
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(StoreError::doing("taking an incident off the live layer"))?;
     Ok(leaving.is_some())
 }
