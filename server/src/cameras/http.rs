@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{Map, Value};
 
-use super::{rules, store, LAYER};
+use super::{rules, store, CameraError, LAYER};
 use crate::error::{ApiError, ApiJson};
 use crate::geometry::metres;
 use crate::AppState;
@@ -84,7 +84,7 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     let current = store::lock(&mut tx, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no camera {id}")))?;
+        .ok_or_else(|| CameraError::NotFound(id.clone()))?;
     let old_url = current.stream_url.clone();
     let c = rules::input(&rules::merge_patch(current, &patch))?;
     store::write(&mut tx, &id, &c, false).await?;
@@ -107,7 +107,7 @@ pub async fn remove(
     let mut tx = state.pool.begin().await?;
     let ev = store::delete(&mut tx, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no camera {id}")))?;
+        .ok_or_else(|| CameraError::NotFound(id.clone()))?;
     tx.commit().await?;
     state.live.publish(ev).await;
     state.video.end_camera(&id, "the camera was removed").await;

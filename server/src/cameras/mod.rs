@@ -3,12 +3,13 @@
 //! `cameras` receives about them all live here; `video` uses them (a camera's stream URL, its status
 //! writer) and they know nothing of video beyond asking it to end a camera's sessions.
 //!
-//! - `http`: the handlers (`/api/cameras…`);
+//! - `http`: the handlers (`/api/cameras…`); `error`: what can go wrong, and how HTTP answers it;
 //! - `rules`: what a valid camera is, stream URL checks and masking (pure);
 //! - `store`: the SQL, and the one commit-then-broadcast path of every camera change;
 //! - `status`: the single writer of online/offline reports;
 //! - `vehicles`: the built-in patrol simulator.
 
+pub mod error;
 pub mod http;
 pub mod rules;
 pub mod status;
@@ -17,6 +18,8 @@ pub mod vehicles;
 
 use axum::routing::{get, post};
 use axum::Router;
+
+pub use error::CameraError;
 
 use crate::AppState;
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::store::Stored;
-use crate::error::ApiError;
+use super::CameraError;
 use crate::geometry::point_of;
 
 /// The kinds of camera: fixed and long-range cameras hang off a recorder; a patrol vehicle's does not.
@@ -32,16 +32,16 @@ pub const FIELDS: &[&str] = &[
     "stream_url",
 ];
 
-fn text(v: &Value, field: &str, max: usize) -> Result<String, ApiError> {
+fn text(v: &Value, field: &str, max: usize) -> Result<String, CameraError> {
     let s = v
         .as_str()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| {
-            ApiError::bad_request(field, format!("{field} must be a non-empty string"))
+            CameraError::invalid(field, format!("{field} must be a non-empty string"))
         })?;
     if s.chars().count() > max {
-        return Err(ApiError::bad_request(
+        return Err(CameraError::invalid(
             field,
             format!("{field} must have at most {max} characters"),
         ));
@@ -51,12 +51,12 @@ fn text(v: &Value, field: &str, max: usize) -> Result<String, ApiError> {
 
 /// Checks a stream URL: `rtsp://` or `rtsps://` with a host; the message never echoes the URL
 /// (it may hold a password).
-pub fn check_stream_url(raw: &str) -> Result<(), ApiError> {
+pub fn check_stream_url(raw: &str) -> Result<(), CameraError> {
     let url = url::Url::parse(raw).map_err(|e| {
-        ApiError::bad_request("stream_url", format!("stream_url is not a valid URL ({e})"))
+        CameraError::invalid("stream_url", format!("stream_url is not a valid URL ({e})"))
     })?;
     if !matches!(url.scheme(), "rtsp" | "rtsps") {
-        return Err(ApiError::bad_request(
+        return Err(CameraError::invalid(
             "stream_url",
             format!(
                 "stream_url must be an rtsp:// or rtsps:// URL, not {}://",
@@ -65,16 +65,13 @@ pub fn check_stream_url(raw: &str) -> Result<(), ApiError> {
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(ApiError::bad_request(
-            "stream_url",
-            "stream_url has no host",
-        ));
+        return Err(CameraError::invalid("stream_url", "stream_url has no host"));
     }
     Ok(())
 }
 
 /// Builds the input from a JSON object (a full body, or the current camera merged with a patch).
-pub fn input(body: &Map<String, Value>) -> Result<CameraInput, ApiError> {
+pub fn input(body: &Map<String, Value>) -> Result<CameraInput, CameraError> {
     known_fields(body)?;
     let get = |f: &str| body.get(f).unwrap_or(&Value::Null);
     let name = (!get("name").is_null())
@@ -90,11 +87,11 @@ pub fn input(body: &Map<String, Value>) -> Result<CameraInput, ApiError> {
     };
     let name_vi = name_vi
         .or_else(|| name_en.clone())
-        .ok_or_else(|| ApiError::bad_request("name", "name is required"))?;
+        .ok_or_else(|| CameraError::invalid("name", "name is required"))?;
     let name_en = name_en.unwrap_or_else(|| name_vi.clone());
     let kind = text(get("kind"), "kind", 20)?.replace('-', "_");
     if !KINDS.contains(&kind.as_str()) {
-        return Err(ApiError::bad_request(
+        return Err(CameraError::invalid(
             "kind",
             "kind must be fixed, long_range or vehicle",
         ));
@@ -105,7 +102,7 @@ pub fn input(body: &Map<String, Value>) -> Result<CameraInput, ApiError> {
         v => Some(text(v, "recorder", 40)?),
     };
     if (kind == "vehicle") != recorder.is_none() {
-        return Err(ApiError::bad_request(
+        return Err(CameraError::invalid(
             "recorder",
             "fixed and long-range cameras need a recorder; vehicle cameras have none",
         ));
@@ -123,9 +120,9 @@ pub fn input(body: &Map<String, Value>) -> Result<CameraInput, ApiError> {
 }
 
 /// Refuses a body with a field the API does not know, naming it.
-pub fn known_fields(body: &Map<String, Value>) -> Result<(), ApiError> {
+pub fn known_fields(body: &Map<String, Value>) -> Result<(), CameraError> {
     match body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::bad_request(
+        Some(k) => Err(CameraError::invalid(
             k.as_str(),
             format!("unknown field {k:?}; fields are {}", FIELDS.join(", ")),
         )),
@@ -164,16 +161,20 @@ pub fn merge_patch(current: Stored, patch: &Map<String, Value>) -> Map<String, V
 }
 
 /// Checks a nearest-cameras question: a point in range and 1 to 20 cameras (3 when not given).
-pub fn nearest_query(lon: f64, lat: f64, n: Option<usize>) -> Result<([f64; 2], usize), ApiError> {
+pub fn nearest_query(
+    lon: f64,
+    lat: f64,
+    n: Option<usize>,
+) -> Result<([f64; 2], usize), CameraError> {
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(ApiError::bad_request("lon", "lon must be -180 to 180"));
+        return Err(CameraError::invalid("lon", "lon must be -180 to 180"));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::bad_request("lat", "lat must be -90 to 90"));
+        return Err(CameraError::invalid("lat", "lat must be -90 to 90"));
     }
     let n = n.unwrap_or(3);
     if !(1..=20).contains(&n) {
-        return Err(ApiError::bad_request("n", "n must be 1 to 20"));
+        return Err(CameraError::invalid("n", "n must be 1 to 20"));
     }
     Ok(([lon, lat], n))
 }
@@ -241,6 +242,7 @@ fn mask_key_values(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Refusal;
 
     #[test]
     fn stream_urls_are_masked_wherever_the_vendor_put_the_secret() {
@@ -282,13 +284,17 @@ mod tests {
         let mut no_recorder = fixed.clone();
         no_recorder["recorder"] = Value::Null;
         assert_eq!(
-            input(&body(no_recorder)).err().and_then(|e| e.field),
+            input(&body(no_recorder))
+                .err()
+                .and_then(|e| e.field().map(str::to_string)),
             Some("recorder".into())
         );
         let mut vehicle = fixed.clone();
         vehicle["kind"] = "vehicle".into();
         assert_eq!(
-            input(&body(vehicle)).err().and_then(|e| e.field),
+            input(&body(vehicle))
+                .err()
+                .and_then(|e| e.field().map(str::to_string)),
             Some("recorder".into())
         );
         let mut long_range = fixed;
@@ -313,7 +319,10 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                input(&body(v)).err().and_then(|e| e.field).as_deref(),
+                input(&body(v))
+                    .err()
+                    .and_then(|e| e.field().map(str::to_string))
+                    .as_deref(),
                 Some(field)
             );
         }

@@ -8,8 +8,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 use app::live_types::Op;
 
 use super::rules::{mask_url, CameraInput};
+use super::CameraError;
 use super::LAYER;
-use crate::error::ApiError;
+use crate::error::StoreError;
 use crate::geometry::ward_at;
 use crate::live::{self, Live};
 
@@ -24,14 +25,15 @@ pub async fn offline(pool: &PgPool) -> Result<Vec<Value>, sqlx::Error> {
 }
 
 /// The camera as an admin reads it: the live feature plus the masked stream URL.
-pub async fn admin_view(pool: &PgPool, id: &str) -> Result<Value, ApiError> {
+pub async fn admin_view(pool: &PgPool, id: &str) -> Result<Value, CameraError> {
     let row: Option<(Value, String)> = sqlx::query_as(
         "SELECT f.feature, c.stream_url FROM camera_features f JOIN cameras c USING (id) WHERE f.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
-    .await?;
-    let (mut f, url) = row.ok_or_else(|| ApiError::not_found(format!("no camera {id}")))?;
+    .await
+    .map_err(StoreError::doing("reading a camera"))?;
+    let (mut f, url) = row.ok_or_else(|| CameraError::NotFound(id.to_string()))?;
     f["properties"]["stream_url"] = Value::String(mask_url(&url));
     Ok(f)
 }
@@ -81,22 +83,24 @@ pub async fn write(
     id: &str,
     c: &CameraInput,
     insert: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), CameraError> {
+    let writing = StoreError::doing("writing a camera");
     if let Some(r) = &c.recorder {
         let known: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM recorders WHERE id = $1)")
                 .bind(r)
                 .fetch_one(&mut **tx)
-                .await?;
+                .await
+                .map_err(writing)?;
         if !known {
-            return Err(ApiError::bad_request(
+            return Err(CameraError::invalid(
                 "recorder",
                 format!("no recorder {r:?}"),
             ));
         }
     }
     let ward = ward_at(tx, c.position).await?.ok_or_else(|| {
-        ApiError::bad_request("geometry", "the position lies on no ward of District 1")
+        CameraError::invalid("geometry", "the position lies on no ward of District 1")
     })?;
     let sql = if insert {
         "INSERT INTO cameras (id, name_vi, name_en, kind, recorder_id, ward_code, stream_url, provenance, geom)
@@ -117,7 +121,8 @@ pub async fn write(
         .bind(c.position[0])
         .bind(c.position[1])
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(writing)?;
     Ok(())
 }
 
