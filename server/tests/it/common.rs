@@ -299,3 +299,49 @@ pub async fn serve(app: Router) -> std::net::SocketAddr {
     });
     addr
 }
+
+/// A test's client: signed in once as `who` (its session cookie kept, like a browser's jar), then
+/// any number of requests: `as_(&app, Who::Operator).await.post_json("/api/incidents", &body)`.
+pub struct Client<'a> {
+    app: &'a Router,
+    cookie: Option<String>,
+}
+
+pub async fn as_(app: &Router, who: Who) -> Client<'_> {
+    Client {
+        app,
+        cookie: sign_in(app, who).await,
+    }
+}
+
+impl Client<'_> {
+    pub async fn request(&self, method: &str, uri: &str, body: Option<&Value>) -> Answer {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "test.local");
+        if let Some(c) = &self.cookie {
+            b = b.header("cookie", c.as_str());
+        }
+        let body = match body {
+            Some(v) => {
+                b = b.header("content-type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        send(self.app, b.body(body).expect("request")).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Answer {
+        self.request("GET", uri, None).await
+    }
+
+    pub async fn post_json(&self, uri: &str, body: &Value) -> Answer {
+        self.request("POST", uri, Some(body)).await
+    }
+
+    pub async fn patch_json(&self, uri: &str, body: &Value) -> Answer {
+        self.request("PATCH", uri, Some(body)).await
+    }
+}

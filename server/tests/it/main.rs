@@ -24,5 +24,6 @@ mod retries;
 mod rights;
 mod search;
 mod shutdown;
+mod snapshots;
 mod video;
 mod video_caps;
