@@ -13,6 +13,8 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[
 
 # Compile-time setting read by Leptos; the same value for every cargo command avoids rebuilds.
 export LEPTOS_OUTPUT_NAME := ioc-map
+# sqlx checks queries against the committed .sqlx/ data, not a database (see .cargo/config.toml).
+export SQLX_OFFLINE := true
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ioc_map
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 

@@ -16,9 +16,9 @@ use crate::live::{self, Live};
 
 /// Every camera now offline as live features, longest offline first.
 pub async fn offline(pool: &PgPool) -> Result<Vec<Value>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT f.feature FROM camera_features f JOIN cameras c USING (id)
-          WHERE c.status = 'offline' ORDER BY c.status_at NULLS FIRST, c.id",
+    sqlx::query_scalar!(
+        r#"SELECT f.feature AS "feature!" FROM camera_features f JOIN cameras c USING (id)
+            WHERE c.status = 'offline' ORDER BY c.status_at NULLS FIRST, c.id"#
     )
     .fetch_all(pool)
     .await
@@ -26,26 +26,29 @@ pub async fn offline(pool: &PgPool) -> Result<Vec<Value>, sqlx::Error> {
 
 /// The camera as an admin reads it: the live feature plus the masked stream URL.
 pub async fn admin_view(pool: &PgPool, id: &str) -> Result<Value, CameraError> {
-    let row: Option<(Value, String)> = sqlx::query_as(
-        "SELECT f.feature, c.stream_url FROM camera_features f JOIN cameras c USING (id) WHERE f.id = $1",
+    let row = sqlx::query!(
+        r#"SELECT f.feature AS "feature!", c.stream_url
+             FROM camera_features f JOIN cameras c USING (id) WHERE f.id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await
     .map_err(StoreError::doing("reading a camera"))?;
-    let (mut f, url) = row.ok_or_else(|| CameraError::NotFound(id.to_string()))?;
-    f["properties"]["stream_url"] = Value::String(mask_url(&url));
+    let row = row.ok_or_else(|| CameraError::NotFound(id.to_string()))?;
+    let mut f = row.feature;
+    f["properties"]["stream_url"] = Value::String(mask_url(&row.stream_url));
     Ok(f)
 }
 
 /// The next free `cam-NNNN` id. Takes a table lock until the transaction ends, so two concurrent
 /// adds cannot take the same number.
 pub async fn next_id(tx: &mut Transaction<'_, Postgres>) -> Result<String, sqlx::Error> {
-    sqlx::query("LOCK TABLE cameras IN SHARE ROW EXCLUSIVE MODE")
+    sqlx::query!("LOCK TABLE cameras IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut **tx)
         .await?;
-    let next: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(MAX(substring(id FROM '^cam-([0-9]+)$')::bigint), 0) + 1 FROM cameras",
+    let next = sqlx::query_scalar!(
+        r#"SELECT COALESCE(MAX(substring(id FROM '^cam-([0-9]+)$')::bigint), 0) + 1 AS "next!"
+             FROM cameras"#
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -53,7 +56,6 @@ pub async fn next_id(tx: &mut Transaction<'_, Postgres>) -> Result<String, sqlx:
 }
 
 /// A camera's fields as stored, locked for the update that reads them.
-#[derive(sqlx::FromRow)]
 pub struct Stored {
     pub name_vi: String,
     pub name_en: String,
@@ -68,11 +70,13 @@ pub async fn lock(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
 ) -> Result<Option<Stored>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT name_vi, name_en, kind, recorder_id, stream_url, ST_AsGeoJSON(geom)::jsonb AS geometry
-           FROM cameras WHERE id = $1 FOR UPDATE",
+    sqlx::query_as!(
+        Stored,
+        r#"SELECT name_vi, name_en, kind, recorder_id, stream_url,
+                  ST_AsGeoJSON(geom)::jsonb AS "geometry!"
+             FROM cameras WHERE id = $1 FOR UPDATE"#,
+        id
     )
-    .bind(id)
     .fetch_optional(&mut **tx)
     .await
 }
@@ -86,12 +90,13 @@ pub async fn write(
 ) -> Result<(), CameraError> {
     let writing = StoreError::doing("writing a camera");
     if let Some(r) = &c.recorder {
-        let known: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM recorders WHERE id = $1)")
-                .bind(r)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(writing)?;
+        let known = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM recorders WHERE id = $1) AS "known!""#,
+            r
+        )
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(writing)?;
         if !known {
             return Err(CameraError::invalid(
                 "recorder",
@@ -102,27 +107,26 @@ pub async fn write(
     let ward = ward_at(tx, c.position).await?.ok_or_else(|| {
         CameraError::invalid("geometry", "the position lies on no ward of District 1")
     })?;
-    let sql = if insert {
-        "INSERT INTO cameras (id, name_vi, name_en, kind, recorder_id, ward_code, stream_url, provenance, geom)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'real', ST_SetSRID(ST_MakePoint($8, $9), 4326))"
-    } else {
-        "UPDATE cameras SET name_vi = $2, name_en = $3, kind = $4, recorder_id = $5, ward_code = $6,
-                stream_url = $7, geom = ST_SetSRID(ST_MakePoint($8, $9), 4326), updated_at = now()
-          WHERE id = $1"
-    };
-    sqlx::query(sql)
-        .bind(id)
-        .bind(&c.name_vi)
-        .bind(&c.name_en)
-        .bind(&c.kind)
-        .bind(&c.recorder)
-        .bind(ward)
-        .bind(&c.stream_url)
-        .bind(c.position[0])
-        .bind(c.position[1])
+    let [lon, lat] = c.position;
+    let done = if insert {
+        sqlx::query!(
+            "INSERT INTO cameras (id, name_vi, name_en, kind, recorder_id, ward_code, stream_url, provenance, geom)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'real', ST_SetSRID(ST_MakePoint($8, $9), 4326))",
+            id, &c.name_vi, &c.name_en, &c.kind, c.recorder.as_deref(), ward, &c.stream_url, lon, lat,
+        )
         .execute(&mut **tx)
         .await
-        .map_err(writing)?;
+    } else {
+        sqlx::query!(
+            "UPDATE cameras SET name_vi = $2, name_en = $3, kind = $4, recorder_id = $5, ward_code = $6,
+                    stream_url = $7, geom = ST_SetSRID(ST_MakePoint($8, $9), 4326), updated_at = now()
+              WHERE id = $1",
+            id, &c.name_vi, &c.name_en, &c.kind, c.recorder.as_deref(), ward, &c.stream_url, lon, lat,
+        )
+        .execute(&mut **tx)
+        .await
+    };
+    done.map_err(writing)?;
     Ok(())
 }
 
@@ -132,8 +136,7 @@ pub async fn delete(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
 ) -> Result<Option<live::hub::LiveEvent>, sqlx::Error> {
-    let gone = sqlx::query("DELETE FROM cameras WHERE id = $1")
-        .bind(id)
+    let gone = sqlx::query!("DELETE FROM cameras WHERE id = $1", id)
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -155,12 +158,15 @@ pub async fn commit(
     mut tx: Transaction<'_, Postgres>,
     id: &str,
 ) -> Result<(), sqlx::Error> {
-    let (feature, lon, lat): (Value, f64, f64) =
-        sqlx::query_as("SELECT feature, ST_X(geom), ST_Y(geom) FROM camera_features WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let ev = live::record(&mut tx, LAYER, Op::Upsert, id, feature, Some([lon, lat])).await?;
+    let row = sqlx::query!(
+        r#"SELECT feature AS "feature!", ST_X(geom) AS "lon!", ST_Y(geom) AS "lat!"
+             FROM camera_features WHERE id = $1"#,
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let position = Some([row.lon, row.lat]);
+    let ev = live::record(&mut tx, LAYER, Op::Upsert, id, row.feature, position).await?;
     tx.commit().await?;
     live.publish(ev).await;
     Ok(())
@@ -170,11 +176,11 @@ pub async fn commit(
 pub async fn set_status(live: &Live, camera: &str, online: bool) -> Result<bool, sqlx::Error> {
     let status = if online { "online" } else { "offline" };
     let mut tx = live.pool.begin().await?;
-    let changed = sqlx::query(
+    let changed = sqlx::query!(
         "UPDATE cameras SET status = $2, status_at = now(), updated_at = now() WHERE id = $1 AND status <> $2",
+        camera,
+        status,
     )
-    .bind(camera)
-    .bind(status)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -190,12 +196,12 @@ pub async fn set_status(live: &Live, camera: &str, online: bool) -> Result<bool,
 /// Moves a camera (a patrol vehicle's): commit, then broadcast.
 pub async fn move_to(live: &Live, id: &str, [lon, lat]: [f64; 2]) -> Result<(), sqlx::Error> {
     let mut tx = live.pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE cameras SET geom = ST_SetSRID(ST_MakePoint($2, $3), 4326), updated_at = now() WHERE id = $1",
+        id,
+        lon,
+        lat,
     )
-    .bind(id)
-    .bind(lon)
-    .bind(lat)
     .execute(&mut *tx)
     .await?;
     commit(live, tx, id).await
@@ -207,8 +213,8 @@ pub async fn vehicle_routes(
     pool: &PgPool,
     step_m: f64,
 ) -> Result<Vec<(String, Value)>, sqlx::Error> {
-    sqlx::query_as(include_str!("vehicle_routes.sql"))
-        .bind(step_m)
+    let rows = sqlx::query_file!("src/cameras/vehicle_routes.sql", step_m)
         .fetch_all(pool)
-        .await
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.streets)).collect())
 }

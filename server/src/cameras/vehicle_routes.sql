@@ -5,7 +5,7 @@ SELECT c.id,
           FROM (SELECT (ST_Dump(ST_Intersection(st.geom, w.geom))).geom AS g
                   FROM streets st JOIN admin_areas w ON w.code = c.ward_code
                  WHERE ST_Intersects(st.geom, w.geom)) s
-         WHERE GeometryType(s.g) = 'LINESTRING')
+         WHERE GeometryType(s.g) = 'LINESTRING') AS "streets!"
   FROM cameras c
  WHERE c.kind = 'vehicle'
  ORDER BY c.id

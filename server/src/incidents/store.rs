@@ -20,12 +20,11 @@ pub async fn feature(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
 ) -> Result<Option<(Value, [f64; 2])>, StoreError> {
-    let row: Option<(Value, f64, f64)> = sqlx::query_as(include_str!("sql/feature.sql"))
-        .bind(id)
+    let row = sqlx::query_file!("src/incidents/sql/feature.sql", id)
         .fetch_optional(&mut **tx)
         .await
         .map_err(StoreError::doing("reading an incident's feature"))?;
-    Ok(row.map(|(f, x, y)| (f, [x, y])))
+    Ok(row.map(|r| (r.feature, [r.lon, r.lat])))
 }
 
 /// Inserts a checked report in `ward`; returns the new incident's id.
@@ -36,17 +35,17 @@ pub async fn insert(
     reported_by: i64,
 ) -> Result<String, StoreError> {
     let [lon, lat] = report.position;
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO incidents (kind, severity, description, ward_code, reported_by, geom)
          VALUES ($1, $2, $3, $4, $5, ST_SetSRID(ST_MakePoint($6, $7), 4326)) RETURNING id",
+        report.kind.as_str(),
+        report.severity,
+        report.description,
+        ward,
+        reported_by,
+        lon,
+        lat,
     )
-    .bind(report.kind.as_str())
-    .bind(report.severity)
-    .bind(report.description)
-    .bind(ward)
-    .bind(reported_by)
-    .bind(lon)
-    .bind(lat)
     .fetch_one(&mut **tx)
     .await
     .map_err(StoreError::doing("reporting an incident"))
@@ -66,17 +65,17 @@ pub async fn add_history(
     id: &str,
     step: Step<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO incident_history (incident_id, user_id, username, from_status, to_status, unit_id, comment)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        id,
+        step.user.id,
+        &step.user.username,
+        step.from.map(IncidentStatus::as_str),
+        step.to.as_str(),
+        step.unit,
+        step.comment,
     )
-    .bind(id)
-    .bind(step.user.id)
-    .bind(&step.user.username)
-    .bind(step.from.map(IncidentStatus::as_str))
-    .bind(step.to.as_str())
-    .bind(step.unit)
-    .bind(step.comment)
     .execute(&mut **tx)
     .await
         .map_err(StoreError::doing("writing an incident's history"))?;
@@ -88,9 +87,7 @@ pub async fn lock_status(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
 ) -> Result<Option<IncidentStatus>, StoreError> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1 FOR UPDATE")
-            .bind(id)
+    let status = sqlx::query_scalar!("SELECT status FROM incidents WHERE id = $1 FOR UPDATE", id)
             .fetch_optional(&mut **tx)
             .await
             .map_err(StoreError::doing("locking an incident"))?;
@@ -111,9 +108,11 @@ pub async fn unit_exists(
     tx: &mut Transaction<'_, Postgres>,
     unit: &str,
 ) -> Result<bool, StoreError> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM response_units WHERE id = $1)")
-        .bind(unit)
-        .fetch_one(&mut **tx)
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM response_units WHERE id = $1) AS "exists!""#,
+        unit
+    )
+    .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::doing("looking up a response unit"))
 }
@@ -126,15 +125,15 @@ pub async fn set_status(
     status: IncidentStatus,
     unit: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE incidents SET status = $2, unit_id = coalesce($3, unit_id), updated_at = now(),
                 closed_at = CASE WHEN $2 IN ('resolved', 'dismissed') THEN now() END,
                 on_live_layer = true
           WHERE id = $1",
+        id,
+        status.as_str(),
+        unit,
     )
-    .bind(id)
-    .bind(status.as_str())
-    .bind(unit)
     .execute(&mut **tx)
     .await
     .map_err(StoreError::doing("changing an incident's status"))?;
@@ -175,36 +174,39 @@ pub async fn history(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
 ) -> Result<Vec<Value>, StoreError> {
-    sqlx::query_scalar(
-        "SELECT jsonb_build_object('at', at, 'username', username, 'from', from_status, 'to', to_status,
-                                   'unit', unit_id, 'comment', comment)
-           FROM incident_history WHERE incident_id = $1 ORDER BY at, id",
+    sqlx::query_scalar!(
+        r#"SELECT jsonb_build_object('at', at, 'username', username, 'from', from_status, 'to', to_status,
+                                     'unit', unit_id, 'comment', comment) AS "step!"
+             FROM incident_history WHERE incident_id = $1 ORDER BY at, id"#,
+        id
     )
-    .bind(id)
     .fetch_all(&mut **tx)
     .await
         .map_err(StoreError::doing("reading an incident's history"))
 }
 
 pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, StoreError> {
-    sqlx::query_scalar(include_str!("sql/list.sql"))
-        .bind(&q.statuses)
-        .bind(q.bbox.map(|b| b.min_lon))
-        .bind(q.bbox.map(|b| b.min_lat))
-        .bind(q.bbox.map(|b| b.max_lon))
-        .bind(q.bbox.map(|b| b.max_lat))
-        .bind(q.updated_after)
-        .bind(q.limit)
-        .bind(q.offset)
-        .fetch_all(pool)
+    sqlx::query_file_scalar!(
+        "src/incidents/sql/list.sql",
+        q.statuses.as_deref(),
+        q.bbox.map(|b| b.min_lon),
+        q.bbox.map(|b| b.min_lat),
+        q.bbox.map(|b| b.max_lon),
+        q.bbox.map(|b| b.max_lat),
+        q.updated_after.map(|t| t.with_timezone(&chrono::Utc)),
+        q.limit,
+        q.offset,
+    )
+    .fetch_all(pool)
         .await
         .map_err(StoreError::doing("listing incidents"))
 }
 
 /// The response units (fire, police, medical, ward teams) a dispatch may name.
 pub async fn units(pool: &PgPool) -> Result<Vec<Unit>, StoreError> {
-    let rows: Vec<UnitRecord> = sqlx::query_as(
-        "SELECT id, kind, name_vi, name_en, ward_code FROM response_units ORDER BY kind, id",
+    let rows = sqlx::query_as!(
+        UnitRecord,
+        "SELECT id, kind, name_vi, name_en, ward_code FROM response_units ORDER BY kind, id"
     )
     .fetch_all(pool)
     .await
@@ -221,7 +223,6 @@ pub async fn units(pool: &PgPool) -> Result<Vec<Unit>, StoreError> {
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
 struct UnitRecord {
     id: String,
     kind: String,
@@ -234,8 +235,7 @@ struct UnitRecord {
 pub const DUE_TO_LEAVE_SQL: &str = include_str!("sql/due_to_leave.sql");
 
 pub async fn due_to_leave(pool: &PgPool, linger_secs: f64) -> Result<Vec<String>, StoreError> {
-    sqlx::query_scalar(DUE_TO_LEAVE_SQL)
-        .bind(linger_secs)
+    sqlx::query_file_scalar!("src/incidents/sql/due_to_leave.sql", linger_secs)
         .fetch_all(pool)
         .await
         .map_err(StoreError::doing(
@@ -250,13 +250,13 @@ pub async fn leave_layer(
     id: &str,
     linger_secs: f64,
 ) -> Result<bool, StoreError> {
-    let leaving: Option<String> = sqlx::query_scalar(
+    let leaving = sqlx::query_scalar!(
         "UPDATE incidents SET on_live_layer = false
           WHERE id = $1 AND on_live_layer AND closed_at IS NOT NULL
             AND closed_at <= now() - make_interval(secs => $2) RETURNING id",
+        id,
+        linger_secs,
     )
-    .bind(id)
-    .bind(linger_secs)
     .fetch_optional(&mut **tx)
     .await
     .map_err(StoreError::doing("taking an incident off the live layer"))?;

@@ -340,8 +340,4 @@ impl Client<'_> {
     pub async fn post_json(&self, uri: &str, body: &Value) -> Answer {
         self.request("POST", uri, Some(body)).await
     }
-
-    pub async fn patch_json(&self, uri: &str, body: &Value) -> Answer {
-        self.request("PATCH", uri, Some(body)).await
-    }
 }
