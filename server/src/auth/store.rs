@@ -24,7 +24,6 @@ pub fn digest(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-#[derive(sqlx::FromRow)]
 pub struct UserRow {
     pub id: i64,
     pub username: String,
@@ -46,32 +45,34 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled";
-
 pub async fn user_by_name(pool: &PgPool, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
-    ))
-    .bind(username)
+    sqlx::query_as!(
+        UserRow,
+        "SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE username = $1",
+        username
+    )
     .fetch_optional(pool)
     .await
 }
 
 pub async fn user_by_id(pool: &PgPool, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        UserRow,
+        "SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE id = $1",
+        id
+    )
     .fetch_optional(pool)
     .await
 }
 
 pub async fn user_by_session(pool: &PgPool, token: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled"
-    ))
-    .bind(digest(token))
+    sqlx::query_as!(
+        UserRow,
+        "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled",
+        digest(token)
+    )
     .fetch_optional(pool)
     .await
 }
@@ -81,21 +82,27 @@ pub async fn user_by_api_token(
     pool: &PgPool,
     token: &str,
 ) -> Result<Option<(UserRow, i64)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct TokenUser {
-        #[sqlx(flatten)]
-        user: UserRow,
-        token_id: i64,
-    }
-    let row: Option<TokenUser> = sqlx::query_as(&format!(
-        "WITH t AS (UPDATE api_tokens SET last_used_at = now()
-                     WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, user_id)
-         SELECT {USER_COLUMNS}, t.id AS token_id FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled"
-    ))
-    .bind(digest(token))
+    let row = sqlx::query!(
+        r#"WITH t AS (UPDATE api_tokens SET last_used_at = now()
+                       WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, user_id)
+           SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled,
+                  t.id AS "token_id!"
+             FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled"#,
+        digest(token)
+    )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| (r.user, r.token_id)))
+    Ok(row.map(|r| {
+        let user = UserRow {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            role: r.role,
+            password_hash: r.password_hash,
+            disabled: r.disabled,
+        };
+        (user, r.token_id)
+    }))
 }
 
 /// Starts a session and returns its cookie token.
@@ -105,14 +112,14 @@ pub async fn create_session(
     address: &str,
 ) -> Result<String, sqlx::Error> {
     let token = new_secret();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sessions (token_hash, user_id, expires_at, address)
          VALUES ($1, $2, now() + make_interval(hours => $3), $4)",
+        digest(&token),
+        user_id,
+        SESSION_HOURS,
+        address,
     )
-    .bind(digest(&token))
-    .bind(user_id)
-    .bind(SESSION_HOURS)
-    .bind(address)
     .execute(pool)
     .await?;
     Ok(token)
@@ -120,10 +127,12 @@ pub async fn create_session(
 
 /// Deletes a session (the caller then ends what it opened: `revoke::end`, after this commits).
 pub async fn delete_session(pool: &PgPool, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < now()")
-        .bind(digest(token))
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sessions WHERE token_hash = $1 OR expires_at < now()",
+        digest(token)
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -201,10 +210,10 @@ pub async fn revoke_tokens_of(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     user_id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id
     )
-    .bind(user_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -216,11 +225,13 @@ pub async fn clear_failures(
     username: &str,
     address: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1 AND address = $2")
-        .bind(username)
-        .bind(address)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sign_in_failures WHERE username = $1 AND address = $2",
+        username,
+        address
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -232,21 +243,20 @@ pub async fn create_user_if_absent(
     role: Role,
     password_hash: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
          ON CONFLICT (username) DO NOTHING",
+        username,
+        display_name,
+        role.as_str(),
+        password_hash,
     )
-    .bind(username)
-    .bind(display_name)
-    .bind(role.as_str())
-    .bind(password_hash)
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// A user as the admin API shows it (no password hash), from one row.
-#[derive(sqlx::FromRow)]
 struct UserRecord {
     id: i64,
     username: String,
@@ -255,10 +265,6 @@ struct UserRecord {
     disabled: bool,
     created_at: String,
 }
-
-/// The columns of a [`UserRecord`]; times as RFC 3339 text, as JSON writes them.
-const USER_RECORD_COLUMNS: &str =
-    "id, username, display_name, role, disabled, to_json(created_at) #>> '{}' AS created_at";
 
 impl TryFrom<UserRecord> for User {
     type Error = sqlx::Error;
@@ -281,19 +287,26 @@ impl TryFrom<UserRecord> for User {
 
 /// Every user, by username.
 pub async fn users(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
-    let rows: Vec<UserRecord> = sqlx::query_as(&format!(
-        "SELECT {USER_RECORD_COLUMNS} FROM users ORDER BY username"
-    ))
+    // times as RFC 3339 text, as JSON writes them
+    let rows = sqlx::query_as!(
+        UserRecord,
+        r#"SELECT id, username, display_name, role, disabled,
+                  to_json(created_at) #>> '{}' AS "created_at!"
+             FROM users ORDER BY username"#
+    )
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(User::try_from).collect()
 }
 
 pub async fn user(pool: &PgPool, id: i64) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRecord> = sqlx::query_as(&format!(
-        "SELECT {USER_RECORD_COLUMNS} FROM users WHERE id = $1"
-    ))
-    .bind(id)
+    let row = sqlx::query_as!(
+        UserRecord,
+        r#"SELECT id, username, display_name, role, disabled,
+                  to_json(created_at) #>> '{}' AS "created_at!"
+             FROM users WHERE id = $1"#,
+        id
+    )
     .fetch_optional(pool)
     .await?;
     row.map(User::try_from).transpose()
@@ -307,14 +320,17 @@ pub async fn insert_user(
     role: Role,
     password_hash: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRecord> = sqlx::query_as(&format!(
-        "INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (username) DO NOTHING RETURNING {USER_RECORD_COLUMNS}"
-    ))
-    .bind(username)
-    .bind(display_name)
-    .bind(role.as_str())
-    .bind(password_hash)
+    let row = sqlx::query_as!(
+        UserRecord,
+        r#"INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (username) DO NOTHING
+           RETURNING id, username, display_name, role, disabled,
+                     to_json(created_at) #>> '{}' AS "created_at!""#,
+        username,
+        display_name,
+        role.as_str(),
+        password_hash,
+    )
     .fetch_optional(pool)
     .await?;
     row.map(User::try_from).transpose()
@@ -325,8 +341,7 @@ pub async fn lock_role(
     tx: &mut Transaction<'_, Postgres>,
     id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT role FROM users WHERE id = $1 FOR UPDATE")
-        .bind(id)
+    sqlx::query_scalar!("SELECT role FROM users WHERE id = $1 FOR UPDATE", id)
         .fetch_optional(&mut **tx)
         .await
 }
@@ -345,17 +360,20 @@ pub async fn update_user(
     id: i64,
     change: &UserChange,
 ) -> Result<User, sqlx::Error> {
-    let row: UserRecord = sqlx::query_as(&format!(
-        "UPDATE users SET role = coalesce($2, role), display_name = coalesce($3, display_name),
-                disabled = coalesce($4, disabled), password_hash = coalesce($5, password_hash),
-                password_changed_at = CASE WHEN $5 IS NULL THEN password_changed_at ELSE now() END
-          WHERE id = $1 RETURNING {USER_RECORD_COLUMNS}"
-    ))
-    .bind(id)
-    .bind(change.role.map(Role::as_str))
-    .bind(change.display_name.as_deref().map(str::trim))
-    .bind(change.disabled)
-    .bind(change.hash.as_deref())
+    let row = sqlx::query_as!(
+        UserRecord,
+        r#"UPDATE users SET role = coalesce($2, role), display_name = coalesce($3, display_name),
+                  disabled = coalesce($4, disabled), password_hash = coalesce($5, password_hash),
+                  password_changed_at = CASE WHEN $5::text IS NULL THEN password_changed_at ELSE now() END
+            WHERE id = $1
+           RETURNING id, username, display_name, role, disabled,
+                     to_json(created_at) #>> '{}' AS "created_at!""#,
+        id,
+        change.role.map(Role::as_str),
+        change.display_name.as_deref().map(str::trim),
+        change.disabled,
+        change.hash.as_deref(),
+    )
     .fetch_one(&mut **tx)
     .await?;
     User::try_from(row)
@@ -365,14 +383,12 @@ pub async fn delete_sessions_of(
     tx: &mut Transaction<'_, Postgres>,
     user_id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
+    sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct TokenRecord {
     id: i64,
     name: String,
@@ -397,13 +413,14 @@ impl From<TokenRecord> for Token {
 
 /// A user's API tokens, oldest first (never their secrets).
 pub async fn tokens_of(pool: &PgPool, user_id: i64) -> Result<Vec<Token>, sqlx::Error> {
-    let rows: Vec<TokenRecord> = sqlx::query_as(
-        "SELECT id, name, prefix, to_json(created_at) #>> '{}' AS created_at,
-                to_json(last_used_at) #>> '{}' AS last_used_at,
-                to_json(revoked_at) #>> '{}' AS revoked_at
-           FROM api_tokens WHERE user_id = $1 ORDER BY id",
+    let rows = sqlx::query_as!(
+        TokenRecord,
+        r#"SELECT id, name, prefix, to_json(created_at) #>> '{}' AS "created_at!",
+                  to_json(last_used_at) #>> '{}' AS last_used_at,
+                  to_json(revoked_at) #>> '{}' AS revoked_at
+             FROM api_tokens WHERE user_id = $1 ORDER BY id"#,
+        user_id
     )
-    .bind(user_id)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Token::from).collect())
@@ -417,28 +434,29 @@ pub async fn insert_token(
     secret: &str,
     prefix: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO api_tokens (user_id, name, token_hash, prefix) VALUES ($1, $2, $3, $4) RETURNING id",
+        user_id,
+        name,
+        digest(secret),
+        prefix,
     )
-    .bind(user_id)
-    .bind(name)
-    .bind(digest(secret))
-    .bind(prefix)
     .fetch_one(pool)
     .await
 }
 
 pub async fn token_owner(pool: &PgPool, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1")
-        .bind(id)
+    sqlx::query_scalar!("SELECT user_id FROM api_tokens WHERE id = $1", id)
         .fetch_optional(pool)
         .await
 }
 
 pub async fn revoke_token(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1",
+        id
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

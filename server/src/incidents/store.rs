@@ -88,9 +88,9 @@ pub async fn lock_status(
     id: &str,
 ) -> Result<Option<IncidentStatus>, StoreError> {
     let status = sqlx::query_scalar!("SELECT status FROM incidents WHERE id = $1 FOR UPDATE", id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(StoreError::doing("locking an incident"))?;
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(StoreError::doing("locking an incident"))?;
     // the table's CHECK constraint allows only the statuses the contract names
     status
         .map(|s| {
@@ -113,8 +113,8 @@ pub async fn unit_exists(
         unit
     )
     .fetch_one(&mut **tx)
-        .await
-        .map_err(StoreError::doing("looking up a response unit"))
+    .await
+    .map_err(StoreError::doing("looking up a response unit"))
 }
 
 /// Moves the incident to `status` (with `unit`, if given); a closing status stamps `closed_at`, and
@@ -198,8 +198,8 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, StoreError
         q.offset,
     )
     .fetch_all(pool)
-        .await
-        .map_err(StoreError::doing("listing incidents"))
+    .await
+    .map_err(StoreError::doing("listing incidents"))
 }
 
 /// The response units (fire, police, medical, ward teams) a dispatch may name.
