@@ -284,7 +284,10 @@ where
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut answer = (self.status, Json(&self)).into_response();
-        if self.status.is_server_error() {
+        // a 503 without a cause is the server shedding load on purpose (busy, full, stopping): it
+        // is counted where it is decided, not logged per request
+        let shedding = self.status == StatusCode::SERVICE_UNAVAILABLE && self.cause.is_none();
+        if self.status.is_server_error() && !shedding {
             let cause = self.cause.unwrap_or_else(|| self.message.clone());
             answer.extensions_mut().insert(Fault(cause));
         }

@@ -33,16 +33,16 @@ pub async fn request_timeout(State(state): State<AppState>, req: Request, next: 
 }
 
 /// Logs every 5xx answer once, with its cause (`error::Fault`, left by `ApiError`), the method and
-/// the path: handlers and conversions do not log the faults they answer with.
+/// the path: handlers and conversions do not log the faults they answer with. A 503 without a cause
+/// (a busy password gate, a full video server, a shutdown) is load shedding, not a fault.
 pub async fn log_faults(req: Request, next: Next) -> Response {
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let answer = next.run(req).await;
     let status = answer.status();
-    if status.is_server_error() {
-        let cause = answer
-            .extensions()
-            .get::<Fault>()
-            .map_or("(no detail)", |f| f.0.as_str());
+    let fault = answer.extensions().get::<Fault>();
+    // a 503 without a fault is load shedding (busy, full, stopping): not an error to log
+    if status.is_server_error() && (fault.is_some() || status != StatusCode::SERVICE_UNAVAILABLE) {
+        let cause = fault.map_or("(no detail)", |f| f.0.as_str());
         if status == StatusCode::SERVICE_UNAVAILABLE {
             tracing::warn!(%method, %path, status = status.as_u16(), %cause, "answered 503");
         } else {

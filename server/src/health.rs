@@ -19,10 +19,8 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
     let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
     match tokio::time::timeout(Duration::from_secs(3), ping).await {
         Ok(Ok(_)) => Ok(Json(json!({"status": "ok", "database": "ok"}))),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "health check: database error");
-            Err(ApiError::unavailable("the database is not answering"))
-        }
+        Ok(Err(e)) => Err(ApiError::unavailable("the database is not answering")
+            .because(format!("health check: {e}"))),
         Err(_) => Err(ApiError::unavailable(
             "the database did not answer within 3 s",
         )),

@@ -1,6 +1,7 @@
-//! The server's state, assembled in one place: `main`, the integration tests and the benchmarks all
-//! start a server through [`AppState::start`] (or [`AppState::on`] for a database already prepared),
-//! so what runs in a test is what runs in production.
+//! The server's state, assembled in one place. `main` starts a whole server with
+//! [`AppState::start`]; the benchmarks run that binary; the integration tests, which share one
+//! prepared database, start the services with [`AppState::on`] (everything but the database
+//! preparation, the first users, the patrol simulator and the housekeeping of `start`).
 
 use std::sync::Arc;
 
@@ -84,6 +85,7 @@ impl AppState {
 
     /// The services on a prepared pool and a live service already started: the video service, the
     /// incidents' expiry. (Tests that share one database start here, each with its own live settings.)
+    /// Each state records its own rights' endings: two states must not share one live service.
     pub fn on(pool: PgPool, config: Config, live: Arc<Live>) -> AppState {
         incidents::expiry::spawn(&live);
         let video = video::Video::start(pool.clone(), live.clone(), config.video.clone());

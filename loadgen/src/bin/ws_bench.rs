@@ -1,8 +1,9 @@
 //! Load generator for the live fan-out (a program, not a test).
 //!
-//!     cargo run --release -p server --bin ws-bench                 # the full sweep
-//!     cargo run --release -p server --bin ws-bench -- 1000 100     # one point: clients, events/s
-//!     cargo run --release -p server --bin ws-bench -- 1000 100 20  # the same, 20 sockets flooding subscribes
+//!     cargo build --release -p server -p loadgen
+//!     target/release/ws-bench                 # the full sweep
+//!     target/release/ws-bench 1000 100        # one point: clients, events/s
+//!     target/release/ws-bench 1000 100 20     # the same, 20 sockets flooding subscribes
 //!
 //! Starts the release server (`target/release/server`) on its own database (`ioc_map_wsbench`,
 //! recreated) pinned to core 0, pins itself to core 1, opens N WebSocket clients (ramped up; ten per

@@ -165,12 +165,12 @@ pub async fn enforce(req: Request, next: Next) -> Response {
             }
             return r;
         }
-        tracing::error!(route = %pattern, "route has no access policy: refused");
         return ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "no_policy",
             "this route has no access policy",
         )
+        .because(format!("route {pattern} has no access policy"))
         .into_response();
     };
     let user = req

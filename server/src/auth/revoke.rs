@@ -126,12 +126,10 @@ pub async fn uncancelled<T: Send + 'static>(
     match tokio::spawn(work).await {
         Ok(r) => r,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => {
-            tracing::error!(error = %e, "a change's task was cancelled");
-            Err(crate::error::ApiError::unavailable(
-                "the change could not be completed",
-            ))
-        }
+        Err(e) => Err(
+            crate::error::ApiError::unavailable("the change could not be completed")
+                .because(format!("a change's task was cancelled: {e}")),
+        ),
     }
 }
 

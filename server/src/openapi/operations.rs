@@ -293,8 +293,7 @@ pub fn operations() -> Vec<Op> {
             .answer(json_ok(200, "The tokens", "Tokens")),
         op(Post, "/api/tokens", "auth", "Create an API token; its secret is shown only in this answer")
             .body(Body::Json("NewToken", json!({"name": "QGIS on the planning PC"})))
-            .answer(json_ok(201, "The new token and its secret", "TokenCreated"))
-            .answer(error(404, "No such user")),
+            .answer(json_ok(201, "The new token and its secret", "TokenCreated")),
         op(Delete, "/api/tokens/{id}", "auth", "Revoke an API token (ends what it opened)")
             .param(path("id", whole(1, i64::MAX), json!(999_999)))
             .answer(empty(204, "Revoked"))
@@ -376,7 +375,8 @@ pub fn operations() -> Vec<Op> {
             .param(path("id", text(), json!("cam-0001")))
             .body(Body::Sdp)
             .answer(ok(201, "The SDP answer; Location names the session", "application/sdp", text().build().into()))
-            .answer(error(404, "No such camera")),
+            .answer(error(404, "No such camera"))
+            .answer(error(406, "The offer has no H.264 video (packetization-mode 1)")),
         op(Delete, "/api/cameras/{id}/whep/{session}", "video", "Stop watching")
             .param(path("id", text(), json!("cam-0001")))
             .param(path("session", text(), json!("no-such-session")))

@@ -142,8 +142,8 @@ async fn create(
         }
     });
     let (id, answer) = setup.await.map_err(|e| {
-        tracing::error!(error = %e, "session set-up task failed");
         ApiError::unavailable("could not set up the viewing session")
+            .because(format!("session set-up task failed: {e}"))
     })??;
     tracing::info!(session = %id, camera = %camera, user = %user.username, "viewer session started");
     let location = format!("/api/cameras/{camera}/whep/{id}");
