@@ -262,22 +262,7 @@ pub async fn request_as(
     uri: &str,
     body: Option<&Value>,
 ) -> Answer {
-    let cookie = sign_in(app, who).await;
-    let mut b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "test.local");
-    if let Some(c) = &cookie {
-        b = b.header("cookie", c.as_str());
-    }
-    let body = match body {
-        Some(v) => {
-            b = b.header("content-type", "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    send(app, b.body(body).expect("request")).await
+    as_(app, who).await.request(method, uri, body).await
 }
 
 pub async fn get_as(app: &Router, who: Who, uri: &str) -> Answer {
