@@ -60,36 +60,39 @@ pub async fn claim(
     fingerprint: &[u8],
 ) -> Result<Claim, ApiError> {
     // a key past its 24 hours is free again
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2
             AND created_at < now() - make_interval(hours => $3)",
+        user_id,
+        key,
+        KEEP_HOURS,
     )
-    .bind(user_id)
-    .bind(key)
-    .bind(KEEP_HOURS)
     .execute(&mut **tx)
     .await?;
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO idempotency_keys (user_id, key, fingerprint) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, key) DO NOTHING",
+        user_id,
+        key,
+        fingerprint,
     )
-    .bind(user_id)
-    .bind(key)
-    .bind(fingerprint)
     .execute(&mut **tx)
     .await?
     .rows_affected();
     if inserted == 1 {
         return Ok(Claim::New);
     }
-    let (stored_fingerprint, status, body): (Vec<u8>, i16, String) = sqlx::query_as(
-        "SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+    // a committed claim always has its answer: it is stored in the claim's own transaction
+    let stored = sqlx::query!(
+        r#"SELECT fingerprint, status AS "status!", body AS "body!"
+             FROM idempotency_keys WHERE user_id = $1 AND key = $2"#,
+        user_id,
+        key,
     )
-    .bind(user_id)
-    .bind(key)
     .fetch_one(&mut **tx)
     .await?;
-    if stored_fingerprint != fingerprint {
+    let (status, body) = (stored.status, stored.body);
+    if stored.fingerprint != fingerprint {
         return Err(ApiError {
             field: Some("Idempotency-Key".into()),
             ..ApiError::new(
@@ -123,13 +126,13 @@ pub async fn store(
     status: StatusCode,
     body: &serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE idempotency_keys SET status = $3, body = $4 WHERE user_id = $1 AND key = $2",
+        user_id,
+        key,
+        status.as_u16() as i16,
+        body.to_string(),
     )
-    .bind(user_id)
-    .bind(key)
-    .bind(status.as_u16() as i16)
-    .bind(body.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -137,10 +140,10 @@ pub async fn store(
 
 /// Deletes keys past their 24 hours.
 pub async fn trim(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
+        KEEP_HOURS
     )
-    .bind(KEEP_HOURS)
     .execute(pool)
     .await?
     .rows_affected())

@@ -218,3 +218,40 @@ pub async fn vehicle_routes(
         .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.streets)).collect())
 }
+
+/// What the video service reads of a camera: where its stream is (stored as given, credentials
+/// included: only the pull uses it).
+pub async fn stream_url(pool: &PgPool, id: &str) -> Result<Option<String>, StoreError> {
+    sqlx::query_scalar!("SELECT stream_url FROM cameras WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::doing("reading a camera's stream URL"))
+}
+
+pub async fn exists(pool: &PgPool, id: &str) -> Result<bool, StoreError> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM cameras WHERE id = $1) AS "exists!""#,
+        id
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(StoreError::doing("looking up a camera"))
+}
+
+/// A camera as the probe of unwatched cameras needs it.
+pub struct ToProbe {
+    pub id: String,
+    pub stream_url: String,
+    pub status: String,
+}
+
+/// Every camera, by id, for the probe.
+pub async fn to_probe(pool: &PgPool) -> Result<Vec<ToProbe>, StoreError> {
+    sqlx::query_as!(
+        ToProbe,
+        "SELECT id, stream_url, status FROM cameras ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::doing("listing the cameras to probe"))
+}

@@ -123,19 +123,19 @@ pub async fn record(
     feature: Value,
     position: Option<[f64; 2]>,
 ) -> Result<LiveEvent, sqlx::Error> {
-    let seq: i64 = sqlx::query_scalar("UPDATE live_seq SET value = value + 1 RETURNING value")
+    let seq = sqlx::query_scalar!("UPDATE live_seq SET value = value + 1 RETURNING value")
         .fetch_one(&mut **tx)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO live_events (seq, layer, op, feature_id, feature, lon, lat) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        seq,
+        layer,
+        if op == Op::Upsert { "upsert" } else { "delete" },
+        id,
+        &feature,
+        position.map(|p| p[0]),
+        position.map(|p| p[1]),
     )
-    .bind(seq)
-    .bind(layer)
-    .bind(if op == Op::Upsert { "upsert" } else { "delete" })
-    .bind(id)
-    .bind(&feature)
-    .bind(position.map(|p| p[0]))
-    .bind(position.map(|p| p[1]))
     .execute(&mut **tx)
     .await?;
     Ok(LiveEvent {
@@ -148,59 +148,71 @@ pub async fn record(
     })
 }
 
-type EventRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<Value>,
-    Option<f64>,
-    Option<f64>,
-);
+/// One row of the event log.
+struct EventRow {
+    seq: i64,
+    layer: String,
+    op: String,
+    feature_id: String,
+    feature: Option<Value>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+}
 
 fn event_of(row: EventRow) -> LiveEvent {
-    let (seq, layer, op, id, feature, lon, lat) = row;
     LiveEvent {
-        seq,
-        layer,
-        op: if op == "upsert" {
+        seq: row.seq,
+        layer: row.layer,
+        op: if row.op == "upsert" {
             Op::Upsert
         } else {
             Op::Delete
         },
-        id,
-        feature: feature.unwrap_or(Value::Null),
-        position: lon.zip(lat).map(|(x, y)| [x, y]),
+        id: row.feature_id,
+        feature: row.feature.unwrap_or(Value::Null),
+        position: row.lon.zip(row.lat).map(|(x, y)| [x, y]),
     }
+}
+
+/// A live feature as loaded at start-up (`sql/live_features.sql`).
+struct LoadedFeature {
+    layer: String,
+    id: String,
+    feature: Value,
+    lon: f64,
+    lat: f64,
 }
 
 impl Live {
     /// Loads the live features and the recent log, and starts the housekeeping tasks.
     pub async fn start(pool: PgPool, config: LiveConfig) -> Result<Arc<Live>, sqlx::Error> {
-        sqlx::query("DELETE FROM live_events WHERE at < now() - make_interval(days => $1)")
-            .bind(config.retention_days)
-            .execute(&pool)
-            .await?;
-        let last_seq: i64 = sqlx::query_scalar("SELECT value FROM live_seq")
+        sqlx::query!(
+            "DELETE FROM live_events WHERE at < now() - make_interval(days => $1)",
+            config.retention_days
+        )
+        .execute(&pool)
+        .await?;
+        let last_seq = sqlx::query_scalar!("SELECT value FROM live_seq")
             .fetch_one(&pool)
             .await?;
         let mut hub = Hub::new(last_seq, config.memory_events);
-        let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM
-               (SELECT * FROM live_events ORDER BY seq DESC LIMIT $1) e ORDER BY seq",
+        let rows = sqlx::query_as!(
+            EventRow,
+            r#"SELECT seq AS "seq!", layer AS "layer!", op AS "op!", feature_id AS "feature_id!",
+                      feature AS "feature?", lon AS "lon?", lat AS "lat?"
+                 FROM (SELECT * FROM live_events ORDER BY seq DESC LIMIT $1) e ORDER BY seq"#,
+            config.memory_events as i64
         )
-        .bind(config.memory_events as i64)
         .fetch_all(&pool)
         .await?;
         for row in rows {
             hub.remember(event_of(row));
         }
-        let features: Vec<(String, String, Value, f64, f64)> =
-            sqlx::query_as(include_str!("sql/live_features.sql"))
-                .fetch_all(&pool)
-                .await?;
-        for (layer, id, feature, lon, lat) in features {
-            hub.load(&layer, &id, feature, [lon, lat]);
+        let features = sqlx::query_file_as!(LoadedFeature, "src/live/sql/live_features.sql")
+            .fetch_all(&pool)
+            .await?;
+        for f in features {
+            hub.load(&f.layer, &f.id, f.feature, [f.lon, f.lat]);
         }
         let live = Arc::new(Live::new(pool, config, hub));
         tokio::spawn(recover(Arc::downgrade(&live)));
@@ -259,12 +271,13 @@ impl Live {
 
     /// Reads committed events after the last published one (up to `to`) and publishes them.
     async fn catch_up(&self, from: i64, to: Option<i64>) {
-        let rows: Result<Vec<EventRow>, _> = sqlx::query_as(
-            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM live_events
-              WHERE seq >= $1 AND ($2::bigint IS NULL OR seq <= $2) ORDER BY seq LIMIT 10000",
+        let rows = sqlx::query_as!(
+            EventRow,
+            r#"SELECT seq, layer, op, feature_id, feature AS "feature?", lon, lat FROM live_events
+                WHERE seq >= $1 AND ($2::bigint IS NULL OR seq <= $2) ORDER BY seq LIMIT 10000"#,
+            from,
+            to
         )
-        .bind(from)
-        .bind(to)
         .fetch_all(&self.pool)
         .await;
         match rows {
@@ -469,13 +482,14 @@ impl Live {
     /// Persisted events with `after < seq <= upto` (empty when they cannot be read: the hub then
     /// answers with a reset).
     async fn read_log(&self, after: i64, upto: i64) -> Vec<LiveEvent> {
-        let rows: Result<Vec<EventRow>, _> = sqlx::query_as(
-            "SELECT seq, layer, op, feature_id, feature, lon, lat FROM live_events
-              WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+        let rows = sqlx::query_as!(
+            EventRow,
+            r#"SELECT seq, layer, op, feature_id, feature AS "feature?", lon, lat FROM live_events
+                WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"#,
+            after,
+            upto,
+            self.config.resume_max as i64 + 1
         )
-        .bind(after)
-        .bind(upto)
-        .bind(self.config.resume_max as i64 + 1)
         .fetch_all(&self.pool)
         .await;
         match rows {
@@ -522,16 +536,17 @@ async fn housekeeping(live: std::sync::Weak<Live>) {
         tick.tick().await;
         let Some(live) = live.upgrade() else { return };
         {
-            let _ =
-                sqlx::query("DELETE FROM live_events WHERE at < now() - make_interval(days => $1)")
-                    .bind(live.config.retention_days)
-                    .execute(&live.pool)
-                    .await;
-            let keep = (live.config.resume_max as i64).saturating_mul(2);
-            let _ = sqlx::query(
-                "DELETE FROM live_events WHERE seq <= (SELECT value FROM live_seq) - $1",
+            let _ = sqlx::query!(
+                "DELETE FROM live_events WHERE at < now() - make_interval(days => $1)",
+                live.config.retention_days
             )
-            .bind(keep)
+            .execute(&live.pool)
+            .await;
+            let keep = (live.config.resume_max as i64).saturating_mul(2);
+            let _ = sqlx::query!(
+                "DELETE FROM live_events WHERE seq <= (SELECT value FROM live_seq) - $1",
+                keep
+            )
             .execute(&live.pool)
             .await;
             // thousands of rows leave each minute: reclaim their space now rather than rely on

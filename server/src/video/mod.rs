@@ -123,12 +123,9 @@ impl Video {
     /// epoch, to give back to [`Video::detach`]. Joining and finding the pull happen under the
     /// lifecycle lock, so two first viewers can never start two pulls.
     pub async fn attach(&self, camera: &str) -> Result<(Arc<Pull>, u64), ApiError> {
-        let url: Option<String> =
-            sqlx::query_scalar("SELECT stream_url FROM cameras WHERE id = $1")
-                .bind(camera)
-                .fetch_optional(&self.pool)
-                .await?;
-        let url = url.ok_or_else(|| ApiError::not_found(format!("no camera {camera}")))?;
+        let url = crate::cameras::store::stream_url(&self.pool, camera)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no camera {camera}")))?;
         let mut lifecycle = lock(&self.lifecycle);
         let (_, epoch) = lifecycle.join(camera);
         let mut pulls = lock(&self.pulls);

@@ -15,17 +15,13 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 pub async fn run(video: Weak<Video>, every: Duration) {
     loop {
         let Some(v) = video.upgrade() else { return };
-        let cameras: Vec<(String, String, String)> =
-            match sqlx::query_as("SELECT id, stream_url, status FROM cameras ORDER BY id")
-                .fetch_all(&v.pool)
-                .await
-            {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "camera probe could not list cameras");
-                    Vec::new()
-                }
-            };
+        let cameras = match crate::cameras::store::to_probe(&v.pool).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "camera probe could not list cameras");
+                Vec::new()
+            }
+        };
         drop(v);
         if cameras.is_empty() {
             tokio::time::sleep(every).await;
@@ -33,7 +29,12 @@ pub async fn run(video: Weak<Video>, every: Duration) {
         }
         let gap = every / cameras.len() as u32;
         let mut tick = tokio::time::interval(gap.max(Duration::from_millis(1)));
-        for (id, url, status) in cameras {
+        for crate::cameras::store::ToProbe {
+            id,
+            stream_url: url,
+            status,
+        } in cameras
+        {
             tick.tick().await;
             let Some(v) = video.upgrade() else { return };
             if v.is_pulled(&id) {

@@ -102,11 +102,7 @@ async fn create(
     }
     let offer = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("sdp", "the SDP offer is not UTF-8 text"))?;
-    let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cameras WHERE id = $1)")
-        .bind(&camera)
-        .fetch_one(&state.pool)
-        .await?;
-    if !known {
+    if !crate::cameras::store::exists(&state.pool, &camera).await? {
         return Err(ApiError::not_found(format!("no camera {camera}")));
     }
     // The rest runs in a task of its own: a client that hangs up mid-request must not leave a peer
