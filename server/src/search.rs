@@ -57,9 +57,7 @@ async fn search(
                 ApiError::bad_request("limit", "limit must be a whole number from 1 to 50")
             })?,
     };
-    let rows: Vec<String> = sqlx::query_scalar(include_str!("sql/search_places.sql"))
-        .bind(text)
-        .bind(limit)
+    let rows: Vec<String> = sqlx::query_file_scalar!("src/sql/search_places.sql", text, limit)
         .fetch_all(&state.pool)
         .await?;
     let body = format!(

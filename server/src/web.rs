@@ -29,7 +29,7 @@ async fn map_config(State(state): State<AppState>) -> Json<MapConfig> {
 
 /// Label points of the wards for the map (a polygon layer would repeat or misplace its labels).
 async fn ward_labels(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let body: String = sqlx::query_scalar(include_str!("sql/ward_labels.sql"))
+    let body: String = sqlx::query_file_scalar!("src/sql/ward_labels.sql")
         .fetch_one(&state.pool)
         .await?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))

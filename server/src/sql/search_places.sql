@@ -5,7 +5,7 @@ SELECT json_build_object('type', 'Feature', 'id', p.id,
          'geometry', ST_AsGeoJSON(p.geom, 6)::json,
          'properties', json_build_object('id', p.id, 'category', p.category, 'name_vi', p.name_vi,
                                          'name_en', p.name_en, 'address', p.address, 'ward_code', p.ward_code,
-                                         'score', round(s.score::numeric, 3)))::text
+                                         'score', round(s.score::numeric, 3)))::text AS "feature!"
 FROM places p, q,
      LATERAL (SELECT greatest(word_similarity(q.t, ioc_fold(p.name_vi)),
                               word_similarity(q.t, ioc_fold(p.name_en))) AS score) s

@@ -23,16 +23,16 @@ pub async fn started(
     user: &app::model::SessionUser,
     remote: Option<String>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO camera_views (session_id, camera_id, user_id, username, remote_addr, server_id)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        session,
+        camera,
+        user.id,
+        &user.username,
+        remote,
+        server_id,
     )
-    .bind(session)
-    .bind(camera)
-    .bind(user.id)
-    .bind(&user.username)
-    .bind(remote)
-    .bind(server_id)
     .execute(pool)
     .await?;
     Ok(())
@@ -41,23 +41,23 @@ pub async fn started(
 /// At start-up: the rows this server's previous run left open (it crashed, or was killed) are
 /// closed, with no end time better than now; how many.
 pub async fn close_left_open(pool: &PgPool, server_id: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE camera_views SET ended_at = now(),
                 end_reason = 'the server stopped without closing it (closed at its next start)'
           WHERE ended_at IS NULL AND (server_id = $1 OR server_id IS NULL)",
+        server_id
     )
-    .bind(server_id)
     .execute(pool)
     .await?
     .rows_affected())
 }
 
 pub async fn ended(pool: &PgPool, session: &str, reason: &str) {
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "UPDATE camera_views SET ended_at = now(), end_reason = $2 WHERE session_id = $1 AND ended_at IS NULL",
+        session,
+        reason,
     )
-    .bind(session)
-    .bind(reason)
     .execute(pool)
     .await;
     if let Err(e) = r {
@@ -80,15 +80,15 @@ async fn list(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::bad_request("limit", "limit must be 1 to 10000"));
     }
-    let rows: Vec<Value> = sqlx::query_scalar(
-        "SELECT jsonb_build_object('session', session_id, 'camera', camera_id, 'user', username,
-                                   'remote_addr', remote_addr, 'started_at', started_at,
-                                   'ended_at', ended_at, 'end_reason', end_reason)
-           FROM camera_views WHERE $1::text IS NULL OR camera_id = $1
-          ORDER BY started_at DESC, id DESC LIMIT $2",
+    let rows: Vec<Value> = sqlx::query_scalar!(
+        r#"SELECT jsonb_build_object('session', session_id, 'camera', camera_id, 'user', username,
+                                     'remote_addr', remote_addr, 'started_at', started_at,
+                                     'ended_at', ended_at, 'end_reason', end_reason) AS "view!"
+             FROM camera_views WHERE $1::text IS NULL OR camera_id = $1
+            ORDER BY started_at DESC, id DESC LIMIT $2"#,
+        f.camera,
+        limit,
     )
-    .bind(f.camera)
-    .bind(limit)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(serde_json::json!({ "views": rows })))
