@@ -36,7 +36,8 @@ pub async fn request_timeout(State(state): State<AppState>, req: Request, next: 
 /// the path: handlers and conversions do not log the faults they answer with. A 503 without a cause
 /// (a busy password gate, a full video server, a shutdown) is load shedding, not a fault.
 pub async fn log_faults(req: Request, next: Next) -> Response {
-    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    // cheap clones (shared bytes), not a new string per request: they are read only for a 5xx
+    let (method, uri) = (req.method().clone(), req.uri().clone());
     let answer = next.run(req).await;
     let status = answer.status();
     let fault = answer.extensions().get::<Fault>();
@@ -44,9 +45,9 @@ pub async fn log_faults(req: Request, next: Next) -> Response {
     if status.is_server_error() && (fault.is_some() || status != StatusCode::SERVICE_UNAVAILABLE) {
         let cause = fault.map_or("(no detail)", |f| f.0.as_str());
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::warn!(%method, %path, status = status.as_u16(), %cause, "answered 503");
+            tracing::warn!(%method, path = uri.path(), status = status.as_u16(), %cause, "answered 503");
         } else {
-            tracing::error!(%method, %path, status = status.as_u16(), %cause, "server error");
+            tracing::error!(%method, path = uri.path(), status = status.as_u16(), %cause, "server error");
         }
     }
     answer

@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod planner;
 pub mod search;
 pub mod state;
+pub mod sync;
 pub mod video;
 pub mod web;
 

@@ -35,7 +35,7 @@ pub struct InFlightGuard {
 impl InFlight {
     /// A place for one more check from `address`, unless it already has `limit` of them.
     pub fn enter(self: &Arc<Self>, address: &str, limit: usize) -> Option<InFlightGuard> {
-        let mut map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = crate::sync::lock(&self.by_address);
         let n = map.entry(address.to_string()).or_insert(0);
         if *n >= limit {
             return None;
@@ -49,20 +49,13 @@ impl InFlight {
 
     /// Addresses with a check in flight (the map never keeps idle addresses).
     pub fn addresses(&self) -> usize {
-        self.by_address
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
+        crate::sync::lock(&self.by_address).len()
     }
 }
 
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        let mut map = self
-            .owner
-            .by_address
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = crate::sync::lock(&self.owner.by_address);
         if let Some(n) = map.get_mut(&self.address) {
             *n -= 1;
             if *n == 0 {

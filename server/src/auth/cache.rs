@@ -25,7 +25,7 @@ pub struct SessionCache {
 
 impl SessionCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.entries)
     }
 
     /// The user of a session token digest, if seen valid within the TTL.

@@ -72,7 +72,7 @@ pub struct Endings {
 
 impl Endings {
     fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
-        self.recent.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.recent)
     }
 
     /// The number of the last ending: read it before looking up rights.

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod reorder;
 pub mod ws;
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -108,11 +109,6 @@ pub struct Live {
 /// zooming makes a few a second; each may move the whole district's cameras in or out of view.
 pub const VIEW_CHANGES_PER_SECOND: f64 = 5.0;
 pub const VIEW_CHANGES_BURST: f64 = 20.0;
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // a panic while holding one of these locks leaves consistent data (every update is one call)
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Records a change in the caller's transaction and returns its event, to publish after commit.
 pub async fn record(

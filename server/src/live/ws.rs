@@ -181,7 +181,7 @@ async fn session(
                 second.1 += 1;
                 if second.1 > MAX_MESSAGES_PER_SECOND {
                     // a map sends a few a second; this is a flood: close (1008) and read no more
-                    client.outbox.lock().unwrap_or_else(|p| p.into_inner()).close(format!(
+                    crate::sync::lock(&client.outbox).close(format!(
                         "too many messages: at most {MAX_MESSAGES_PER_SECOND} a second"
                     ));
                     client.wake.notify_one();
@@ -190,7 +190,7 @@ async fn session(
                 }
                 match parse_message(&text) {
                     Ok(ClientMessage::Ping) => {
-                        client.outbox.lock().unwrap_or_else(|p| p.into_inner()).push(r#"{"type":"pong"}"#.into());
+                        crate::sync::lock(&client.outbox).push(r#"{"type":"pong"}"#.into());
                         client.wake.notify_one();
                     }
                     Ok(ClientMessage::Subscribe { bbox, layers, since }) => {
@@ -206,7 +206,7 @@ async fn session(
                         }
                     }
                     Err(reason) => {
-                        client.outbox.lock().unwrap_or_else(|p| p.into_inner()).close(format!("bad message: {reason}"));
+                        crate::sync::lock(&client.outbox).close(format!("bad message: {reason}"));
                         client.wake.notify_one();
                     }
                 }
@@ -231,7 +231,7 @@ async fn write_loop(
         client.wake.notified().await;
         loop {
             let (frames, closed) = {
-                let mut q = client.outbox.lock().unwrap_or_else(|p| p.into_inner());
+                let mut q = crate::sync::lock(&client.outbox);
                 (q.take(BATCH), q.closed())
             };
             if frames.is_empty() {

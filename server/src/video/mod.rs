@@ -20,6 +20,7 @@ pub mod probe;
 pub mod source;
 pub mod whep;
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -87,11 +88,6 @@ pub enum SlotRefused {
     Server(usize),
     /// The server is shutting down.
     Closing,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // every update under these locks is a single call, so a poisoned lock still holds consistent data
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Video {

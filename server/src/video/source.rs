@@ -7,6 +7,7 @@
 //! The camera connection is behind [`Opener`], so the retry, stall and backoff are tested with a
 //! scripted source in paused time (tests below), and the RTSP side end to end (`tests/it/video.rs`).
 
+use crate::sync::lock;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,10 +68,6 @@ pub struct Pull {
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Set when the pull is stopped: its viewers (who still hold it) end instead of waiting forever.
     stopped: tokio::sync::watch::Sender<bool>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Pull {
