@@ -1,6 +1,13 @@
 //! Calls from the browser to the server's JSON API (same origin, session cookie).
+//!
+//! Every call is typed: the body is a contract type (`crate::contract`) serialised here, and the
+//! answer is parsed into the contract type the caller names, so the browser and the server agree on
+//! field names at compile time. A failed call carries the server's `ErrorBody` message.
 
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::contract::errors::ErrorBody;
 
 /// A failed call, with the server's message when it sent one.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,26 +26,58 @@ impl std::fmt::Display for ApiFailure {
     }
 }
 
+impl ApiFailure {
+    fn local(message: impl Into<String>) -> ApiFailure {
+        ApiFailure {
+            status: 0,
+            message: message.into(),
+        }
+    }
+
+    /// The failure for a non-2xx answer: the server's message from its error body, else the status
+    /// text (a proxy's HTML error page has no body we can read).
+    pub fn from_answer(status: u16, text: &str, status_text: &str) -> ApiFailure {
+        let message = serde_json::from_str::<ErrorBody>(text)
+            .map(|b| b.message)
+            .unwrap_or_else(|_| status_text.to_string());
+        ApiFailure { status, message }
+    }
+}
+
+/// Parses a 2xx answer into `T`; an empty body (204) reads as JSON `null`, which `()` and
+/// `Option<_>` accept.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiFailure> {
+    let text = if text.trim().is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(|e| ApiFailure::local(format!("unexpected answer: {e}")))
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::*;
+    use super::ApiFailure;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
     fn failure(e: JsValue) -> ApiFailure {
-        ApiFailure {
-            status: 0,
-            message: js_sys::Error::from(e)
+        ApiFailure::local(
+            js_sys::Error::from(e)
                 .message()
                 .as_string()
                 .unwrap_or_else(|| "network error".into()),
-        }
+        )
     }
 
+    async fn text_of(resp: &web_sys::Response) -> Result<String, ApiFailure> {
+        let text = JsFuture::from(resp.text().map_err(failure)?)
+            .await
+            .map_err(failure)?;
+        Ok(text.as_string().unwrap_or_default())
+    }
+
+    /// Sends the request; a non-2xx answer becomes an `ApiFailure` with the server's message.
     pub async fn response(
         method: &str,
         url: &str,
-        body: Option<&Value>,
+        body: Option<String>,
     ) -> Result<web_sys::Response, ApiFailure> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
@@ -49,10 +88,10 @@ mod browser {
             headers
                 .set("content-type", "application/json")
                 .map_err(failure)?;
-            init.set_body(&JsValue::from_str(&b.to_string()));
+            init.set_body(&JsValue::from_str(&b));
         }
         init.set_headers(&headers);
-        let window = web_sys::window().ok_or_else(|| failure(JsValue::from_str("no window")))?;
+        let window = web_sys::window().ok_or_else(|| ApiFailure::local("no window"))?;
         let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init))
             .await
             .map_err(failure)?;
@@ -60,38 +99,21 @@ mod browser {
         if resp.ok() {
             return Ok(resp);
         }
-        let status = resp.status();
-        let text = match resp.text() {
-            Ok(p) => JsFuture::from(p)
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-                .unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v["message"].as_str().map(str::to_string))
-            .unwrap_or_else(|| resp.status_text());
-        Err(ApiFailure { status, message })
+        let text = text_of(&resp).await.unwrap_or_default();
+        Err(ApiFailure::from_answer(
+            resp.status(),
+            &text,
+            &resp.status_text(),
+        ))
     }
 
-    pub async fn json(method: &str, url: &str, body: Option<&Value>) -> Result<Value, ApiFailure> {
+    pub async fn text(method: &str, url: &str, body: Option<String>) -> Result<String, ApiFailure> {
         let resp = response(method, url, body).await?;
-        if resp.status() == 204 {
-            return Ok(Value::Null);
-        }
-        let text = JsFuture::from(resp.text().map_err(failure)?)
-            .await
-            .map_err(failure)?;
-        serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|e| ApiFailure {
-            status: 0,
-            message: e.to_string(),
-        })
+        text_of(&resp).await
     }
 
     /// Posts `body` and saves the answer as a file (the name comes from Content-Disposition).
-    pub async fn download(url: &str, body: &Value, fallback_name: &str) -> Result<(), ApiFailure> {
+    pub async fn download(url: &str, body: String, fallback_name: &str) -> Result<(), ApiFailure> {
         let resp = response("POST", url, Some(body)).await?;
         let name = resp
             .headers()
@@ -112,12 +134,12 @@ mod browser {
         let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(failure)?;
         let doc = web_sys::window()
             .and_then(|w| w.document())
-            .ok_or_else(|| failure(JsValue::NULL))?;
+            .ok_or_else(|| ApiFailure::local("no document"))?;
         let a: web_sys::HtmlAnchorElement = doc
             .create_element("a")
             .map_err(failure)?
             .dyn_into()
-            .map_err(|_| failure(JsValue::from_str("no anchor element")))?;
+            .map_err(|_| ApiFailure::local("no anchor element"))?;
         a.set_href(&href);
         a.set_download(&name);
         if let Some(body) = doc.body() {
@@ -130,34 +152,56 @@ mod browser {
     }
 }
 
-/// `method url` with an optional JSON body; the JSON answer (Null for 204).
-pub async fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, ApiFailure> {
+fn body_of<B: Serialize + ?Sized>(body: &B) -> Result<String, ApiFailure> {
+    serde_json::to_string(body).map_err(|e| ApiFailure::local(e.to_string()))
+}
+
+async fn fetch_text(method: &str, url: &str, body: Option<String>) -> Result<String, ApiFailure> {
     #[cfg(feature = "hydrate")]
     {
-        browser::json(method, url, body.as_ref()).await
+        browser::text(method, url, body).await
     }
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = (method, url, body);
-        Err(ApiFailure {
-            status: 0,
-            message: "only in the browser".into(),
-        })
+        Err(ApiFailure::local("only in the browser"))
     }
 }
 
-pub async fn download(url: &str, body: Value, fallback_name: &str) -> Result<(), ApiFailure> {
+/// `GET url`, the answer parsed as `T`.
+pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
+    parse(&fetch_text("GET", url, None).await?)
+}
+
+/// `method url` with `body` as JSON, the answer parsed as `T` (`()` for 204).
+pub async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    parse(&fetch_text(method, url, Some(body_of(body)?)).await?)
+}
+
+/// `DELETE url`; the answer's body is not read.
+pub async fn delete(url: &str) -> Result<(), ApiFailure> {
+    fetch_text("DELETE", url, None).await.map(drop)
+}
+
+/// Posts `body` and saves the answer as a file.
+pub async fn download<B: Serialize + ?Sized>(
+    url: &str,
+    body: &B,
+    fallback_name: &str,
+) -> Result<(), ApiFailure> {
+    let body = body_of(body)?;
     #[cfg(feature = "hydrate")]
     {
-        browser::download(url, &body, fallback_name).await
+        browser::download(url, body, fallback_name).await
     }
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = (url, body, fallback_name);
-        Err(ApiFailure {
-            status: 0,
-            message: "only in the browser".into(),
-        })
+        Err(ApiFailure::local("only in the browser"))
     }
 }
 

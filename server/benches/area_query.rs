@@ -13,8 +13,8 @@ use chrono::Utc;
 use serde_json::json;
 use sqlx::PgPool;
 
-use server::planner::query;
-use server::planner::request::{AreaQuery, AreaQueryBody};
+use server::planner::store;
+use server::planner::rules::{AreaQuery, AreaQueryBody};
 
 const INCIDENTS: i64 = 1_000_000;
 const RUNS: usize = 40;
@@ -165,9 +165,9 @@ async fn main() {
                 let body: AreaQueryBody = serde_json::from_value(b).expect("body");
                 let q = AreaQuery::from_body(body, Utc::now()).expect("valid query");
                 let started = Instant::now();
-                let answer = query::answer(&pool, &q).await.expect("answer");
+                let answer = store::answer(&pool, &q).await.expect("answer");
                 times.push(started.elapsed());
-                incidents += answer["counts"]["incidents"].as_i64().unwrap_or_default();
+                incidents += answer.counts.get("incidents").copied().unwrap_or_default();
             }
             times.sort();
             println!(

@@ -108,10 +108,10 @@ proptest! {
     #[test]
     fn geometry_input_never_panics(g in geometry()) {
         let _ = crate::geometry::point_of(&g);
-        let body: Result<crate::planner::request::AreaQueryBody, _> =
+        let body: Result<crate::planner::rules::AreaQueryBody, _> =
             serde_json::from_value(json!({"geometry": g}));
         if let Ok(b) = body {
-            let _ = crate::planner::request::AreaQuery::from_body(b, chrono::Utc::now());
+            let _ = crate::planner::rules::AreaQuery::from_body(b, chrono::Utc::now());
         }
     }
 
@@ -122,8 +122,8 @@ proptest! {
             json!({"ward": "26740", "limit": limit, "offset": offset}),
             json!({"center": [106.7, 10.77], "radius_m": radius, "from": v, "histogram": "day"}),
         ] {
-            if let Ok(b) = serde_json::from_value::<crate::planner::request::AreaQueryBody>(body) {
-                let _ = crate::planner::request::AreaQuery::from_body(b, chrono::Utc::now());
+            if let Ok(b) = serde_json::from_value::<crate::planner::rules::AreaQueryBody>(body) {
+                let _ = crate::planner::rules::AreaQuery::from_body(b, chrono::Utc::now());
             }
         }
     }

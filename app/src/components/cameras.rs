@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use crate::api;
+use crate::contract::cameras::CameraList;
 use crate::live::LiveData;
 use crate::model::Lang;
 use crate::video::player::VideoPlayer;
@@ -32,22 +33,21 @@ pub fn CameraVideo(
 /// The 3 nearest online cameras to a point (an incident), from the server's rstar index.
 #[component]
 pub fn NearestCameras(point: [f64; 2], lang: RwSignal<Lang>) -> impl IntoView {
-    let cameras = RwSignal::new(None::<Result<Vec<Value>, String>>);
-    let playing = RwSignal::new(None::<(String, String)>);
-    Effect::new(move |_| {
-        let url = format!("/api/cameras/nearest?lon={}&lat={}&n=3", point[0], point[1]);
-        leptos::task::spawn_local(async move {
-            let r = api::call("GET", &url, None).await;
-            cameras.set(Some(
-                r.map(|v| v["features"].as_array().cloned().unwrap_or_default())
-                    .map_err(|e| e.to_string()),
-            ));
-        });
+    let url = format!("/api/cameras/nearest?lon={}&lat={}&n=3", point[0], point[1]);
+    let nearest = LocalResource::new(move || {
+        let url = url.clone();
+        async move { api::get::<CameraList>(&url).await }
     });
+    let cameras = move || {
+        nearest
+            .get()
+            .map(|r| r.map(|list| list.features).map_err(|e| e.to_string()))
+    };
+    let playing = RwSignal::new(None::<(String, String)>);
     view! {
         <section class="nearest-cameras">
             <h3>{move || lang.get().pick("Camera gần nhất", "Nearest cameras")}</h3>
-            {move || match cameras.get() {
+            {move || match cameras() {
                 None => view! { <p class="muted">{lang.get().pick("Đang tìm…", "Searching…")}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => {
@@ -57,9 +57,9 @@ pub fn NearestCameras(point: [f64; 2], lang: RwSignal<Lang>) -> impl IntoView {
                     let l = lang.get();
                     list.into_iter()
                         .map(|f| {
-                            let id = f["id"].as_str().unwrap_or_default().to_string();
-                            let name = camera_name(&f, l);
-                            let metres = f["properties"]["distance_m"].as_f64().unwrap_or_default();
+                            let id = f.id;
+                            let name = l.pick_owned(f.properties.name_vi, f.properties.name_en);
+                            let metres = f.properties.distance_m.unwrap_or_default();
                             let pick = (id.clone(), name.clone());
                             view! {
                                 <button class="camera-pick" data-camera=id.clone() on:click=move |_| playing.set(Some(pick.clone()))>

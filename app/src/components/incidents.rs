@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api;
 use crate::components::map_view::Selected;
+use crate::contract::geo::Point;
 use crate::contract::incidents::{
-    IncidentKind, IncidentStatus, NewIncident, Step, TransitionRequest,
+    Incident, IncidentKind, IncidentStatus, NewIncident, Step, TransitionRequest, Units,
 };
 use crate::live::{LiveData, LiveState};
 use crate::map;
@@ -124,18 +125,21 @@ pub fn ReportIncident(lang: RwSignal<Lang>) -> impl IntoView {
             kind: kind.get_untracked(),
             severity: severity.get_untracked().parse().unwrap_or(2),
             description: description.get_untracked(),
-            geometry: json!({"type": "Point", "coordinates": p}),
+            geometry: serde_json::to_value(Point {
+                r#type: "Point".into(),
+                coordinates: p.to_vec(),
+            })
+            .unwrap_or_default(),
         };
-        let body = serde_json::to_value(&report).unwrap_or_default();
         spawn_local(async move {
-            match api::call("POST", "/api/incidents", Some(body)).await {
-                Ok(v) => {
+            match api::send::<_, Incident>("POST", "/api/incidents", &report).await {
+                Ok(incident) => {
                     msg.set(Some((
                         true,
                         format!(
                             "{} {}",
                             lang.get_untracked().pick("Đã báo sự cố", "Reported"),
-                            v["id"].as_str().unwrap_or_default()
+                            incident.id
                         ),
                     )));
                     at.set(None);
@@ -176,17 +180,15 @@ pub fn ReportIncident(lang: RwSignal<Lang>) -> impl IntoView {
 /// Lifecycle buttons for the selected incident (what its status allows).
 #[component]
 pub fn IncidentActions(id: String, status: String, lang: RwSignal<Lang>) -> impl IntoView {
-    let units = RwSignal::new(Vec::<Value>::new());
+    // The units load once per opened incident; without them only dispatching is unavailable.
+    let units = LocalResource::new(|| api::get::<Units>("/api/units"));
+    let unit_list = move || match units.get() {
+        Some(Ok(u)) => u.units,
+        _ => Vec::new(),
+    };
     let unit = RwSignal::new(String::new());
     let comment = RwSignal::new(String::new());
     let msg = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        spawn_local(async move {
-            if let Ok(v) = api::call("GET", "/api/units", None).await {
-                units.set(v["units"].as_array().cloned().unwrap_or_default());
-            }
-        });
-    });
     let steps: Vec<Step> = IncidentStatus::parse(&status)
         .map(IncidentStatus::steps)
         .unwrap_or_default();
@@ -198,10 +200,9 @@ pub fn IncidentActions(id: String, status: String, lang: RwSignal<Lang>) -> impl
             comment: comment.get_untracked(),
             unit: (to == Step::Dispatched).then(|| unit.get_untracked()),
         };
-        let body = serde_json::to_value(&body).unwrap_or_default();
         let url = format!("/api/incidents/{}/transitions", id.get_value());
         spawn_local(async move {
-            match api::call("POST", &url, Some(body)).await {
+            match api::send::<_, Incident>("POST", &url, &body).await {
                 Ok(_) => {
                     msg.set(None);
                     comment.set(String::new());
@@ -216,9 +217,9 @@ pub fn IncidentActions(id: String, status: String, lang: RwSignal<Lang>) -> impl
                 <label>{move || lang.get().pick("Lực lượng", "Response unit")}
                     <select name="unit" on:change=move |e| unit.set(event_target_value(&e))>
                         <option value="">"—"</option>
-                        {move || units.get().into_iter().map(|u| {
-                            let name = u[lang.get().name_field()].as_str().unwrap_or_default().to_string();
-                            view! { <option value=u["id"].as_str().unwrap_or_default().to_string()>{name}</option> }
+                        {move || unit_list().into_iter().map(|u| {
+                            let name = lang.get().pick_owned(u.name_vi, u.name_en);
+                            view! { <option value=u.id>{name}</option> }
                         }).collect_view()}
                     </select></label>
             })}

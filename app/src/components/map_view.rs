@@ -77,8 +77,5 @@ fn MapStatus(state: RwSignal<MapState>, lang: RwSignal<Lang>) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 async fn fetch_map_config() -> crate::model::MapConfig {
     // Without the server's answer the map still works, on the plain offline background.
-    match crate::api::call("GET", "/api/map-config", None).await {
-        Ok(v) => serde_json::from_value(v).unwrap_or_default(),
-        Err(_) => Default::default(),
-    }
+    crate::api::get("/api/map-config").await.unwrap_or_default()
 }

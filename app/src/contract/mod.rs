@@ -12,5 +12,6 @@ pub mod errors;
 pub mod geo;
 pub mod incidents;
 pub mod planner;
+pub mod search;
 
 pub use errors::ErrorBody;

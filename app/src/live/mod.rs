@@ -101,10 +101,11 @@ impl LiveData {
     }
 
     /// Replaces the offline list with the server's current one.
-    pub fn set_offline(&self, features: Vec<Value>) {
-        let fresh: std::collections::BTreeMap<String, Value> = features
+    pub fn set_offline(&self, cameras: Vec<crate::contract::cameras::Camera>) {
+        // kept as the map's GeoJSON: live events update the same entries (`note_camera`)
+        let fresh: std::collections::BTreeMap<String, Value> = cameras
             .into_iter()
-            .filter_map(|f| Some((f["id"].as_str()?.to_string(), f)))
+            .filter_map(|c| Some((c.id.clone(), serde_json::to_value(c).ok()?)))
             .collect();
         let same = self.offline.try_with_untracked(|m| {
             m.len() == fresh.len() && m.keys().zip(fresh.keys()).all(|(a, b)| a == b)

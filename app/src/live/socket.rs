@@ -116,8 +116,9 @@ pub fn start(data: LiveData) {
 /// All cameras once (positions are then kept current by events), for the clustered camera layer.
 fn load_cameras(conn: Rc<RefCell<Conn>>, data: LiveData) {
     leptos::task::spawn_local(async move {
+        // OGC items are the map's GeoJSON, handed to MapLibre as they are
         if let Ok(v) =
-            crate::api::call("GET", "/ogc/collections/cameras/items?limit=10000", None).await
+            crate::api::get::<Value>("/ogc/collections/cameras/items?limit=10000").await
         {
             let mut c = conn.borrow_mut();
             for f in v["features"].as_array().cloned().unwrap_or_default() {
@@ -137,8 +138,10 @@ fn load_cameras(conn: Rc<RefCell<Conn>>, data: LiveData) {
 fn poll_offline(data: LiveData) {
     let tick = Closure::<dyn FnMut()>::new(move || {
         leptos::task::spawn_local(async move {
-            if let Ok(v) = crate::api::call("GET", "/api/cameras/offline", None).await {
-                data.set_offline(v["features"].as_array().cloned().unwrap_or_default());
+            if let Ok(list) =
+                crate::api::get::<crate::contract::cameras::CameraList>("/api/cameras/offline").await
+            {
+                data.set_offline(list.features);
             }
         });
     });
@@ -263,13 +266,10 @@ fn connect(conn: Rc<RefCell<Conn>>, data: LiveData) {
                             let _ = w.location().set_href(&to);
                         }
                     };
-                    match crate::api::call("GET", "/api/me", None).await {
-                        Ok(me) => match me["user"]["role"].as_str() {
-                            Some("operator" | "admin") => schedule_reconnect(conn, data),
-                            // still signed in, without the right to this page (a planner now)
-                            Some(_) => go("/".to_string()),
-                            None => go("/signin".to_string()),
-                        },
+                    match crate::api::get::<crate::contract::auth::Me>("/api/me").await {
+                        Ok(me) if me.user.can_operate() => schedule_reconnect(conn, data),
+                        // still signed in, without the right to this page (a planner now)
+                        Ok(_) => go("/".to_string()),
                         Err(e) if e.status == 401 => {
                             let here = web_sys::window()
                                 .and_then(|w| w.location().pathname().ok())

@@ -1,11 +1,10 @@
 //! `/account`: everyone changes their own password and manages their personal API tokens.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use serde_json::{json, Value};
 
-use crate::api;
+use crate::api::{self, ApiFailure};
 use crate::components::topbar::TopBar;
+use crate::contract::auth::{NewToken, PasswordChange, TokenCreated, Tokens};
 use crate::model::{Lang, PageSession};
 
 #[component]
@@ -18,20 +17,63 @@ pub fn AccountPage() -> impl IntoView {
         RwSignal::new(String::new()),
     );
     let pw_msg = RwSignal::new(None::<(bool, String)>);
-    let tokens = RwSignal::new(Vec::<Value>::new());
     let token_name = RwSignal::new(String::new());
     let new_token = RwSignal::new(None::<String>);
     let token_err = RwSignal::new(None::<String>);
 
-    let reload = move || {
-        spawn_local(async move {
-            match api::call("GET", "/api/tokens", None).await {
-                Ok(v) => tokens.set(v["tokens"].as_array().cloned().unwrap_or_default()),
-                Err(e) => token_err.set(Some(e.to_string())),
+    // The token list is a resource: it loads in the browser and loads again after every change.
+    let tokens = LocalResource::new(|| api::get::<Tokens>("/api/tokens"));
+    let change_password = Action::new_local(|body: &PasswordChange| {
+        let body = body.clone();
+        async move { api::send::<_, ()>("POST", "/api/account/password", &body).await }
+    });
+    let create_token = Action::new_local(|body: &NewToken| {
+        let body = body.clone();
+        async move { api::send::<_, TokenCreated>("POST", "/api/tokens", &body).await }
+    });
+    let revoke_token = Action::new_local(|id: &i64| {
+        let url = format!("/api/tokens/{id}");
+        async move { api::delete(&url).await }
+    });
+
+    // What each action's answer changes on the page.
+    Effect::new(move |_| {
+        let Some(done) = change_password.value().get() else {
+            return;
+        };
+        let l = lang.get_untracked();
+        match done {
+            Ok(()) => {
+                pw_msg.set(Some((
+                    true,
+                    l.pick("Đã đổi mật khẩu.", "Password changed.").into(),
+                )));
+                current.set(String::new());
+                new.set(String::new());
+                again.set(String::new());
             }
-        })
-    };
-    Effect::new(move |_| reload());
+            Err(e) => pw_msg.set(Some((false, e.to_string()))),
+        }
+    });
+    Effect::new(move |_| {
+        let Some(done) = create_token.value().get() else {
+            return;
+        };
+        match done {
+            Ok(created) => {
+                new_token.set(Some(created.token));
+                token_name.set(String::new());
+                token_err.set(None);
+                tokens.refetch();
+            }
+            Err(e) => token_err.set(Some(e.to_string())),
+        }
+    });
+    Effect::new(move |_| match revoke_token.value().get() {
+        Some(Ok(())) => tokens.refetch(),
+        Some(Err(e)) => token_err.set(Some(e.to_string())),
+        None => {}
+    });
 
     let change = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -44,44 +86,30 @@ pub fn AccountPage() -> impl IntoView {
             )));
             return;
         }
-        let body = json!({"current_password": current.get_untracked(), "new_password": new.get_untracked()});
-        spawn_local(async move {
-            match api::call("POST", "/api/account/password", Some(body)).await {
-                Ok(_) => {
-                    pw_msg.set(Some((
-                        true,
-                        l.pick("Đã đổi mật khẩu.", "Password changed.").into(),
-                    )));
-                    current.set(String::new());
-                    new.set(String::new());
-                    again.set(String::new());
-                }
-                Err(e) => pw_msg.set(Some((false, e.to_string()))),
-            }
+        change_password.dispatch_local(PasswordChange {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
         });
     };
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({"name": token_name.get_untracked()});
-        spawn_local(async move {
-            match api::call("POST", "/api/tokens", Some(body)).await {
-                Ok(v) => {
-                    new_token.set(v["token"].as_str().map(str::to_string));
-                    token_name.set(String::new());
-                    token_err.set(None);
-                    reload();
-                }
-                Err(e) => token_err.set(Some(e.to_string())),
-            }
+        create_token.dispatch_local(NewToken {
+            name: token_name.get_untracked(),
+            user: None,
         });
     };
-    let revoke = move |id: i64| {
-        spawn_local(async move {
-            match api::call("DELETE", &format!("/api/tokens/{id}"), None).await {
-                Ok(_) => reload(),
-                Err(e) => token_err.set(Some(e.to_string())),
-            }
-        });
+    let token_list = move || match tokens.get() {
+        Some(Ok(list)) => list.tokens,
+        _ => Vec::new(),
+    };
+    // An action's failure, else the list's own.
+    let token_error = move || {
+        token_err.get().or_else(|| {
+            tokens
+                .get()
+                .and_then(Result::err)
+                .map(|e: ApiFailure| e.to_string())
+        })
     };
     let who = session
         .user
@@ -123,7 +151,7 @@ pub fn AccountPage() -> impl IntoView {
                         <p class="form-ok">{lang.get().pick("Mã mới (chỉ hiện một lần):", "New token (shown only once):")}
                             " "<code class="token">{t}</code></p>
                     })}
-                    {move || token_err.get().map(|e| view! { <p class="form-error">{e}</p> })}
+                    {move || token_error().map(|e| view! { <p class="form-error">{e}</p> })}
                     <table class="data">
                         <thead><tr>
                             <th>{move || lang.get().pick("Tên", "Name")}</th>
@@ -132,15 +160,15 @@ pub fn AccountPage() -> impl IntoView {
                             <th></th>
                         </tr></thead>
                         <tbody>
-                            {move || tokens.get().into_iter().map(|t| {
-                                let id = t["id"].as_i64().unwrap_or_default();
-                                let revoked = !t["revoked_at"].is_null();
+                            {move || token_list().into_iter().map(|t| {
+                                let id = t.id;
+                                let revoked = t.revoked_at.is_some();
                                 view! { <tr class:revoked=revoked>
-                                    <td>{t["name"].as_str().unwrap_or_default().to_string()}</td>
-                                    <td><code>{t["prefix"].as_str().unwrap_or_default().to_string()}"…"</code></td>
-                                    <td>{t["last_used_at"].as_str().unwrap_or("—").to_string()}</td>
+                                    <td>{t.name}</td>
+                                    <td><code>{t.prefix}"…"</code></td>
+                                    <td>{t.last_used_at.unwrap_or_else(|| "—".into())}</td>
                                     <td>{(!revoked).then(|| view! {
-                                        <button on:click=move |_| revoke(id)>{lang.get().pick("Thu hồi", "Revoke")}</button>
+                                        <button on:click=move |_| { revoke_token.dispatch_local(id); }>{lang.get().pick("Thu hồi", "Revoke")}</button>
                                     })}</td>
                                 </tr> }
                             }).collect_view()}

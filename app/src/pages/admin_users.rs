@@ -1,17 +1,23 @@
 //! `/admin/users`: admins create users, change roles, disable accounts and reset passwords.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use serde_json::{json, Value};
 
 use crate::api;
 use crate::components::topbar::TopBar;
+use crate::contract::auth::{NewUser, User, UserPatch, Users};
 use crate::model::{Lang, Role};
+
+/// One change to one user, with the words to say when it is done.
+#[derive(Clone)]
+struct Change {
+    id: i64,
+    patch: UserPatch,
+    done: (&'static str, &'static str),
+}
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
-    let users = RwSignal::new(Vec::<Value>::new());
     let msg = RwSignal::new(None::<(bool, String)>);
     let (username, password, role, display) = (
         RwSignal::new(String::new()),
@@ -19,50 +25,69 @@ pub fn AdminUsersPage() -> impl IntoView {
         RwSignal::new("operator".to_string()),
         RwSignal::new(String::new()),
     );
-    let reload = move || {
-        spawn_local(async move {
-            match api::call("GET", "/api/users", None).await {
-                Ok(v) => users.set(v["users"].as_array().cloned().unwrap_or_default()),
-                Err(e) => msg.set(Some((false, e.to_string()))),
-            }
-        })
-    };
-    Effect::new(move |_| reload());
-    let patch = move |id: i64, body: Value, done_vi: &'static str, done_en: &'static str| {
-        spawn_local(async move {
-            match api::call("PATCH", &format!("/api/users/{id}"), Some(body)).await {
-                Ok(_) => {
-                    msg.set(Some((
-                        true,
-                        lang.get_untracked().pick(done_vi, done_en).into(),
-                    )));
-                    reload();
-                }
-                Err(e) => msg.set(Some((false, e.to_string()))),
-            }
-        })
+    let users = LocalResource::new(|| api::get::<Users>("/api/users"));
+    let patch_user = Action::new_local(|c: &Change| {
+        let c = c.clone();
+        async move {
+            api::send::<_, User>("PATCH", &format!("/api/users/{}", c.id), &c.patch)
+                .await
+                .map(|_| c.done)
+        }
+    });
+    let create_user = Action::new_local(|body: &NewUser| {
+        let body = body.clone();
+        async move { api::send::<_, User>("POST", "/api/users", &body).await }
+    });
+    Effect::new(move |_| match patch_user.value().get() {
+        Some(Ok((vi, en))) => {
+            msg.set(Some((true, lang.get_untracked().pick(vi, en).into())));
+            users.refetch();
+        }
+        Some(Err(e)) => msg.set(Some((false, e.to_string()))),
+        None => {}
+    });
+    Effect::new(move |_| match create_user.value().get() {
+        Some(Ok(_)) => {
+            msg.set(Some((
+                true,
+                lang.get_untracked()
+                    .pick("Đã tạo người dùng.", "User created.")
+                    .into(),
+            )));
+            username.set(String::new());
+            password.set(String::new());
+            display.set(String::new());
+            users.refetch();
+        }
+        Some(Err(e)) => msg.set(Some((false, e.to_string()))),
+        None => {}
+    });
+    let patch = move |id: i64, patch: UserPatch, done_vi: &'static str, done_en: &'static str| {
+        patch_user.dispatch_local(Change {
+            id,
+            patch,
+            done: (done_vi, done_en),
+        });
     };
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({"username": username.get_untracked(), "password": password.get_untracked(),
-                          "role": role.get_untracked(), "display_name": display.get_untracked()});
-        spawn_local(async move {
-            match api::call("POST", "/api/users", Some(body)).await {
-                Ok(_) => {
-                    msg.set(Some((
-                        true,
-                        lang.get_untracked()
-                            .pick("Đã tạo người dùng.", "User created.")
-                            .into(),
-                    )));
-                    username.set(String::new());
-                    password.set(String::new());
-                    display.set(String::new());
-                    reload();
-                }
-                Err(e) => msg.set(Some((false, e.to_string()))),
-            }
+        create_user.dispatch_local(NewUser {
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+            role: role.get_untracked(),
+            display_name: display.get_untracked(),
         });
+    };
+    // A failed load says so where the page's messages go.
+    let load_error = move || {
+        users
+            .get()
+            .and_then(Result::err)
+            .map(|e| (false, e.to_string()))
+    };
+    let user_list = move || match users.get() {
+        Some(Ok(list)) => list.users,
+        _ => Vec::new(),
     };
     const ROLES: [Role; 3] = [Role::Operator, Role::Planner, Role::Admin];
     let roles = ROLES;
@@ -72,7 +97,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             <TopBar title_vi="Quản lý người dùng" title_en="Users"/>
             <main class="page wide">
                 <h1>{move || lang.get().pick("Người dùng", "Users")}</h1>
-                {move || msg.get().map(|(ok, m)| view! { <p class=if ok { "form-ok" } else { "form-error" } role="status">{m}</p> })}
+                {move || msg.get().or_else(load_error).map(|(ok, m)| view! { <p class=if ok { "form-ok" } else { "form-error" } role="status">{m}</p> })}
                 <table class="data">
                     <thead><tr>
                         <th>{move || lang.get().pick("Tên đăng nhập", "Username")}</th>
@@ -82,20 +107,20 @@ pub fn AdminUsersPage() -> impl IntoView {
                         <th>{move || lang.get().pick("Đặt lại mật khẩu", "Reset password")}</th>
                     </tr></thead>
                     <tbody>
-                        {move || users.get().into_iter().map(|u| {
-                            let id = u["id"].as_i64().unwrap_or_default();
-                            let disabled = u["disabled"].as_bool().unwrap_or(false);
-                            let current = u["role"].as_str().unwrap_or_default().to_string();
+                        {move || user_list().into_iter().map(|u| {
+                            let id = u.id;
+                            let disabled = u.disabled;
+                            let current = u.role;
                             let reset = RwSignal::new(String::new());
                             view! { <tr class:revoked=disabled>
-                                <td>{u["username"].as_str().unwrap_or_default().to_string()}</td>
-                                <td>{u["display_name"].as_str().unwrap_or_default().to_string()}</td>
-                                <td><select on:change=move |e| patch(id, json!({"role": event_target_value(&e)}), "Đã đổi vai trò.", "Role changed.")>
+                                <td>{u.username}</td>
+                                <td>{u.display_name}</td>
+                                <td><select on:change=move |e| patch(id, UserPatch { role: Some(event_target_value(&e)), ..UserPatch::default() }, "Đã đổi vai trò.", "Role changed.")>
                                     {roles.into_iter().map(|r| view! {
-                                        <option value=r.as_str() selected=current == r.as_str()>{r.title(lang.get_untracked())}</option>
+                                        <option value=r.as_str() selected=current == r>{r.title(lang.get_untracked())}</option>
                                     }).collect_view()}
                                 </select></td>
-                                <td><button on:click=move |_| patch(id, json!({"disabled": !disabled}),
+                                <td><button on:click=move |_| patch(id, UserPatch { disabled: Some(!disabled), ..UserPatch::default() },
                                         if disabled { "Đã mở khóa." } else { "Đã khóa tài khoản." },
                                         if disabled { "Enabled." } else { "Disabled." })>
                                     {move || if disabled { lang.get().pick("Đã khóa · mở khóa", "Disabled · enable") }
@@ -103,7 +128,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                                 </button></td>
                                 <td><form class="inline" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                         ev.prevent_default();
-                                        patch(id, json!({"password": reset.get_untracked()}), "Đã đặt lại mật khẩu.", "Password reset.");
+                                        patch(id, UserPatch { password: Some(reset.get_untracked()), ..UserPatch::default() }, "Đã đặt lại mật khẩu.", "Password reset.");
                                         reset.set(String::new());
                                     }>
                                     <input type="password" minlength="10" required autocomplete="new-password"

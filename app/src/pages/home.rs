@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
 
 use crate::api;
+use crate::contract::search::{Notices, Place, PlaceCategory, SearchResults};
 use crate::components::details::DetailsPanel;
 use crate::components::layers::LayerPanel;
 use crate::components::map_view::{MapView, Selected};
@@ -15,10 +15,10 @@ use crate::map;
 use crate::map::style::MapKind;
 use crate::model::Lang;
 
-fn layer_of(category: &str) -> &'static str {
+fn layer_of(category: PlaceCategory) -> &'static str {
     match category {
-        "school" => "schools-points",
-        "clinic" | "hospital" => "clinics-points",
+        PlaceCategory::School => "schools-points",
+        PlaceCategory::Clinic | PlaceCategory::Hospital => "clinics-points",
         _ => "tourism-points",
     }
 }
@@ -28,16 +28,13 @@ pub fn HomePage() -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
     let selected = RwSignal::new(None::<Selected>);
     let query = RwSignal::new(String::new());
-    let results = RwSignal::new(None::<Result<Vec<Value>, String>>);
-    let notices = RwSignal::new(Vec::<Value>::new());
-
-    Effect::new(move |_| {
-        spawn_local(async move {
-            if let Ok(v) = api::call("GET", "/api/notices", None).await {
-                notices.set(v["notices"].as_array().cloned().unwrap_or_default());
-            }
-        });
-    });
+    let results = RwSignal::new(None::<Result<Vec<Place>, String>>);
+    // Notices load once in the browser; a failure leaves the list empty (the map still works).
+    let notices = LocalResource::new(|| api::get::<Notices>("/api/notices"));
+    let notice_list = move || match notices.get() {
+        Some(Ok(n)) => n.notices,
+        _ => Vec::new(),
+    };
 
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -51,25 +48,22 @@ pub fn HomePage() -> impl IntoView {
             lang.get_untracked().code()
         );
         spawn_local(async move {
-            let found = api::call("GET", &url, None)
+            let found = api::get::<SearchResults>(&url)
                 .await
-                .map(|v| v["features"].as_array().cloned().unwrap_or_default())
+                .map(|r| r.features)
                 .map_err(|e| e.to_string());
             results.set(Some(found));
         });
     };
-    let show = move |f: Value| {
-        let props = f["properties"].clone();
-        if let (Some(lon), Some(lat)) = (
-            f["geometry"]["coordinates"][0].as_f64(),
-            f["geometry"]["coordinates"][1].as_f64(),
-        ) {
+    let show = move |place: Place| {
+        if let [lon, lat, ..] = place.geometry.coordinates[..] {
             map::fly_to(lon, lat, 17.0);
         }
+        // The details panel shows any layer's properties, as the map gives them on a click.
         selected.set(Some(Selected {
-            layer: layer_of(props["category"].as_str().unwrap_or_default()).to_string(),
-            id: props["id"].as_str().unwrap_or_default().to_string(),
-            props,
+            layer: layer_of(place.properties.category).to_string(),
+            id: place.properties.id.clone(),
+            props: serde_json::to_value(&place.properties).unwrap_or_default(),
         }));
     };
 
@@ -96,10 +90,8 @@ pub fn HomePage() -> impl IntoView {
                     Ok(list) => view! {
                         <ul class="results">
                             {list.into_iter().map(|f| {
-                                let l = lang.get();
-                                let p = &f["properties"];
-                                let title = p[l.name_field()].as_str().unwrap_or_default().to_string();
-                                let other = p[match l { Lang::Vi => "name_en", Lang::En => "name_vi" }].as_str().unwrap_or_default().to_string();
+                                let (title, other) = f.properties.names(lang.get());
+                                let (title, other) = (title.to_string(), other.to_string());
                                 let f2 = f.clone();
                                 view! {
                                     <li><button class="result" on:click=move |_| show(f2.clone())>
@@ -114,12 +106,11 @@ pub fn HomePage() -> impl IntoView {
                 <section class="notices">
                     <h2>{move || lang.get().pick("Thông báo", "Notices")}</h2>
                     <ul>
-                        {move || notices.get().into_iter().map(|n| {
-                            let l = lang.get();
-                            let (t, b) = match l { Lang::Vi => ("title_vi", "body_vi"), Lang::En => ("title_en", "body_en") };
+                        {move || notice_list().into_iter().map(|n| {
+                            let (title, body) = n.text(lang.get());
+                            let (title, body) = (title.to_string(), body.to_string());
                             view! {
-                                <li><strong>{n[t].as_str().unwrap_or_default().to_string()}</strong>
-                                    <p>{n[b].as_str().unwrap_or_default().to_string()}</p></li>
+                                <li><strong>{title}</strong><p>{body}</p></li>
                             }
                         }).collect_view()}
                     </ul>

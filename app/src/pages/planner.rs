@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
 use crate::api;
+use crate::contract::planner::{AreaAnswer, AreaKind, AreaQuery};
 use crate::components::map_view::{MapView, Selected};
 use crate::components::topbar::TopBar;
 use crate::map;
@@ -30,18 +31,20 @@ fn layer_title(layer: &str, l: Lang) -> &'static str {
 pub fn PlannerPage() -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
     let selected = RwSignal::new(None::<Selected>);
-    let area = RwSignal::new(None::<Value>);
+    // Where: a ward or a drawn polygon (`AreaQuery` with only its area fields set).
+    let area = RwSignal::new(None::<AreaQuery>);
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let distance = RwSignal::new("100".to_string());
     let offset = RwSignal::new(0i64);
     let drawing = RwSignal::new(false);
-    let result = RwSignal::new(None::<Result<Value, String>>);
+    let result = RwSignal::new(None::<Result<AreaAnswer, String>>);
     let busy = RwSignal::new(false);
     let wards = RwSignal::new(Vec::<(String, String, String)>::new());
 
     Effect::new(move |_| {
         spawn_local(async move {
-            if let Ok(v) = api::call("GET", "/ogc/collections/wards/items?limit=100", None).await {
+            // the wards collection is the map's GeoJSON; its properties carry the code and names
+            if let Ok(v) = api::get::<Value>("/ogc/collections/wards/items?limit=100").await {
                 let list = v["features"]
                     .as_array()
                     .cloned()
@@ -62,41 +65,42 @@ pub fn PlannerPage() -> impl IntoView {
         if let Some(s) = selected.get() {
             if s.layer == "wards-fill" && !drawing.get_untracked() {
                 offset.set(0);
-                area.set(Some(json!({"ward": s.id})));
+                area.set(Some(AreaQuery {
+                    ward: Some(s.id),
+                    ..AreaQuery::default()
+                }));
             }
         }
     });
-    let body = move || -> Option<Value> {
-        let mut b = area.get()?;
+    let body = move || -> Option<AreaQuery> {
         let d = |s: String, end: bool| {
             (!s.is_empty())
                 .then(|| format!("{s}T{}+07:00", if end { "23:59:59" } else { "00:00:00" }))
         };
-        if let Some(f) = d(from.get(), false) {
-            b["from"] = json!(f);
-        }
-        if let Some(t) = d(to.get(), true) {
-            b["to"] = json!(t);
-        }
-        b["coverage_distance_m"] = json!(distance.get().parse::<f64>().unwrap_or(100.0));
-        Some(b)
+        Some(AreaQuery {
+            from: d(from.get(), false),
+            to: d(to.get(), true),
+            coverage_distance_m: Some(distance.get().parse::<f64>().unwrap_or(100.0)),
+            ..area.get()?
+        })
     };
     Effect::new(move |_| {
-        let Some(mut b) = body() else { return };
-        b["limit"] = json!(PAGE);
-        b["offset"] = json!(offset.get());
+        let Some(b) = body() else { return };
+        let b = AreaQuery {
+            limit: Some(PAGE),
+            offset: Some(offset.get()),
+            ..b
+        };
         busy.set(true);
         spawn_local(async move {
-            let r = api::call("POST", "/api/area-query", Some(b))
+            let r = api::send::<_, AreaAnswer>("POST", "/api/area-query", &b)
                 .await
                 .map_err(|e| e.to_string());
-            if let Ok(v) = &r {
-                if let Some(g) = v["area"].get("geometry") {
-                    map::set_source_data(
-                        "area",
-                        &json!({"type": "Feature", "properties": {}, "geometry": g}),
-                    );
-                }
+            if let Ok(answer) = &r {
+                map::set_source_data(
+                    "area",
+                    &json!({"type": "Feature", "properties": {}, "geometry": answer.area.geometry}),
+                );
             }
             result.set(Some(r));
             busy.set(false);
@@ -107,7 +111,10 @@ pub fn PlannerPage() -> impl IntoView {
         map::start_drawing(move |polygon| {
             drawing.set(false);
             offset.set(0);
-            area.set(Some(json!({"geometry": polygon})));
+            area.set(Some(AreaQuery {
+                geometry: Some(polygon),
+                ..AreaQuery::default()
+            }));
         });
     };
     let export = move |format: &'static str| {
@@ -115,7 +122,7 @@ pub fn PlannerPage() -> impl IntoView {
             spawn_local(async move {
                 if let Err(e) = api::download(
                     &format!("/api/area-query/export?format={format}"),
-                    b,
+                    &b,
                     &format!("area.{format}"),
                 )
                 .await
@@ -135,7 +142,10 @@ pub fn PlannerPage() -> impl IntoView {
                     <select name="ward" on:change=move |e| {
                         let v = event_target_value(&e);
                         offset.set(0);
-                        area.set((!v.is_empty()).then(|| json!({"ward": v})));
+                        area.set((!v.is_empty()).then(|| AreaQuery {
+                            ward: Some(v),
+                            ..AreaQuery::default()
+                        }));
                     }>
                         <option value="">"—"</option>
                         {move || wards.get().into_iter().map(|(code, vi, en)| {
@@ -175,7 +185,7 @@ pub fn PlannerPage() -> impl IntoView {
                 {move || match result.get() {
                     None => view! { <p class="muted">{lang.get().pick("Chọn một phường hoặc vẽ một vùng.", "Choose a ward or draw an area.")}</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
-                    Some(Ok(v)) => view! { <Results v=v lang offset busy/> }.into_any(),
+                    Some(Ok(answer)) => view! { <Results answer lang offset busy/> }.into_any(),
                 }}
             </section>
         </div>
@@ -184,54 +194,56 @@ pub fn PlannerPage() -> impl IntoView {
 
 #[component]
 fn Results(
-    v: Value,
+    answer: AreaAnswer,
     lang: RwSignal<Lang>,
     offset: RwSignal<i64>,
     busy: RwSignal<bool>,
 ) -> impl IntoView {
     let l = lang.get_untracked();
-    let area = &v["area"];
-    let title = match area["kind"].as_str() {
-        Some("ward") => area[l.name_field()]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
+    let AreaAnswer {
+        area,
+        counts,
+        incidents,
+        coverage,
+        features,
+        ..
+    } = answer;
+    let title = match area.kind {
+        AreaKind::Ward => l
+            .pick_owned(
+                area.name_vi.unwrap_or_default(),
+                area.name_en.unwrap_or_default(),
+            ),
         _ => l.pick("Vùng đã vẽ", "Drawn area").to_string(),
     };
-    let km2 = area["area_km2"].as_f64().unwrap_or_default();
+    let km2 = area.area_km2;
     let counts: Vec<(String, i64)> = crate::contract::planner::AREA_LAYERS
         .iter()
-        .map(|k| (k.to_string(), v["counts"][k].as_i64().unwrap_or_default()))
+        .map(|k| (k.to_string(), counts.get(*k).copied().unwrap_or_default()))
         .collect();
-    let rows = |key: &str, list: &Value| -> Vec<(String, i64)> {
-        list.as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|x| {
-                (
-                    x[key].as_str().unwrap_or_default().to_string(),
-                    x["count"].as_i64().unwrap_or_default(),
-                )
-            })
-            .collect()
-    };
-    let by_kind = rows("kind", &v["incidents"]["by_kind"]);
-    let by_status = rows("status", &v["incidents"]["by_status"]);
-    let bins = rows("start", &v["incidents"]["histogram"]["bins"]);
+    let by_kind: Vec<(String, i64)> = incidents
+        .by_kind
+        .iter()
+        .map(|c| (c.kind.as_str().to_string(), c.count))
+        .collect();
+    let by_status: Vec<(String, i64)> = incidents
+        .by_status
+        .iter()
+        .map(|c| (c.status.as_str().to_string(), c.count))
+        .collect();
+    let bins: Vec<(String, i64)> = incidents
+        .histogram
+        .bins
+        .into_iter()
+        .map(|b| (b.start, b.count))
+        .collect();
     let max = bins.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let uncovered = v["coverage"]["uncovered"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let places = v["coverage"]["places"].as_i64().unwrap_or_default();
-    let dist = v["coverage"]["distance_m"].as_f64().unwrap_or_default();
-    let features = v["features"]["features"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let matched = v["features"]["numberMatched"].as_i64().unwrap_or_default();
-    let off = v["features"]["offset"].as_i64().unwrap_or_default();
+    let uncovered = coverage.uncovered;
+    let places = coverage.places;
+    let dist = coverage.distance_m;
+    let matched = features.number_matched;
+    let off = features.offset;
+    let features = features.features;
     view! {
         <h2 class="area-title">{title}" "<small>{format!("{km2:.3} km²")}</small></h2>
         <table class="data counts"><tbody>
@@ -250,13 +262,14 @@ fn Results(
         <h3>{l.pick("Phủ camera", "Camera coverage")}</h3>
         <p>{format!("{} / {places} ", uncovered.len())}{l.pick("trường học và cơ sở y tế không có camera trong", "schools and clinics have no camera within")}{format!(" {dist} m")}</p>
         <ul class="uncovered">{uncovered.into_iter().map(|u| view! {
-            <li>{u[l.name_field()].as_str().unwrap_or_default().to_string()}" — "{u["nearest_camera_m"].as_f64().map(|d| format!("{d:.0} m")).unwrap_or_default()}</li>
+            <li>{l.pick_owned(u.name_vi, u.name_en)}" — "{u.nearest_camera_m.map(|d| format!("{d:.0} m")).unwrap_or_default()}</li>
         }).collect_view()}</ul>
         <h3>{l.pick("Đối tượng trong vùng", "Features inside")}" "<small>{format!("{}–{} / {matched}", (off + 1).min(matched), off + features.len() as i64)}</small></h3>
         <table class="data features">
             <thead><tr><th>{l.pick("Lớp", "Layer")}</th><th>"ID"</th><th>{l.pick("Tên", "Name")}</th><th>{l.pick("Loại", "Kind")}</th></tr></thead>
             <tbody>{features.into_iter().map(|f| {
-                let p = &f["properties"];
+                // a feature's properties depend on its layer: the shared ones are read by name
+                let p = &f.properties;
                 let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
                 view! { <tr><td>{layer_title(&s("layer"), l)}</td><td><code>{s("id")}</code></td><td>{s(l.name_field())}</td><td>{s("kind")}</td></tr> }
             }).collect_view()}</tbody>

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::api;
 use crate::components::cameras::CameraVideo;
+use crate::contract::cameras::CameraList;
 use crate::components::topbar::TopBar;
 use crate::live::LiveData;
 use crate::model::Lang;
@@ -46,9 +47,8 @@ pub fn WallPage() -> impl IntoView {
     provide_context(live);
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
-            if let Ok(v) =
-                api::call("GET", "/ogc/collections/cameras/items?limit=10000", None).await
-            {
+            // OGC items are the map's GeoJSON (the live data keeps them as MapLibre reads them)
+            if let Ok(v) = api::get::<Value>("/ogc/collections/cameras/items?limit=10000").await {
                 let list = v["features"].as_array().cloned().unwrap_or_default();
                 list.iter().for_each(|f| live.note_camera(f));
                 if chosen.with_untracked(Vec::is_empty) {
@@ -56,8 +56,8 @@ pub fn WallPage() -> impl IntoView {
                 }
                 cameras.set(list);
             }
-            if let Ok(v) = api::call("GET", "/api/cameras/offline", None).await {
-                live.set_offline(v["features"].as_array().cloned().unwrap_or_default());
+            if let Ok(list) = api::get::<CameraList>("/api/cameras/offline").await {
+                live.set_offline(list.features);
             }
         });
     });
@@ -65,8 +65,8 @@ pub fn WallPage() -> impl IntoView {
     Effect::new(move |_| {
         let check = move || {
             leptos::task::spawn_local(async move {
-                if let Ok(v) = api::call("GET", "/api/cameras/offline", None).await {
-                    live.set_offline(v["features"].as_array().cloned().unwrap_or_default());
+                if let Ok(list) = api::get::<CameraList>("/api/cameras/offline").await {
+                    live.set_offline(list.features);
                 }
             });
         };

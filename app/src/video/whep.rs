@@ -170,7 +170,7 @@ impl WhepSession {
         self.pc.close();
         if let Some(location) = self.location.clone() {
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = crate::api::call("DELETE", &location, None).await;
+                let _ = crate::api::delete(&location).await;
             });
         }
     }

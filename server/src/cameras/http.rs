@@ -12,17 +12,22 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{Map, Value};
 
+use app::contract::cameras::{Camera, CameraList};
+
 use super::{rules, store, CameraError, LAYER};
 use crate::error::{ApiError, ApiJson};
 use crate::geometry::metres;
 use crate::AppState;
 
-fn collection(features: Vec<Value>) -> Json<Value> {
-    Json(serde_json::json!({"type": "FeatureCollection", "features": features}))
+fn collection(features: Vec<Camera>) -> Json<CameraList> {
+    Json(CameraList {
+        r#type: "FeatureCollection".into(),
+        features,
+    })
 }
 
 /// `GET /api/cameras/offline`: every camera now offline, longest offline first.
-pub async fn offline(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn offline(State(state): State<AppState>) -> Result<Json<CameraList>, ApiError> {
     Ok(collection(store::offline(&state.pool).await?))
 }
 
@@ -38,18 +43,22 @@ pub struct Near {
 pub async fn nearest(
     State(state): State<AppState>,
     query: Result<Query<Near>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CameraList>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("lon", e.body_text()))?;
     let (here, n) = rules::nearest_query(q.lon, q.lat, q.n)?;
     let features = state
         .live
         .nearest(LAYER, here, n, |f| f["properties"]["status"] == "online")
         .into_iter()
-        .map(|(mut f, at)| {
-            f["properties"]["distance_m"] = Value::from(metres(here, at).round());
-            f
+        .map(|(f, at)| {
+            // the live layer keeps the features the cameras store wrote, in the contract's shape
+            let mut camera: Camera = serde_json::from_value(f).map_err(|e| {
+                ApiError::internal(format!("a live camera feature is not a Camera: {e}"))
+            })?;
+            camera.properties.distance_m = Some(metres(here, at).round());
+            Ok(camera)
         })
-        .collect();
+        .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(collection(features))
 }
 
@@ -57,7 +66,7 @@ pub async fn nearest(
 pub async fn create(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Map<String, Value>>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Camera>), ApiError> {
     let c = rules::input(&body)?;
     let mut tx = state.pool.begin().await?;
     let id = store::next_id(&mut tx).await?;
@@ -70,7 +79,7 @@ pub async fn create(
 pub async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Camera>, ApiError> {
     Ok(Json(store::admin_view(&state.pool, &id).await?))
 }
 
@@ -79,7 +88,7 @@ pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<Map<String, Value>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Camera>, ApiError> {
     rules::known_fields(&patch)?;
     let mut tx = state.pool.begin().await?;
     let current = store::lock(&mut tx, &id)

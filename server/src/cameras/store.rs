@@ -3,8 +3,10 @@
 //! and then broadcasts (admin changes, status changes and the patrol vehicles' moves all end there).
 
 use serde_json::Value;
+use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Transaction};
 
+use app::contract::cameras::Camera;
 use app::live_types::Op;
 
 use super::rules::{mask_url, CameraInput};
@@ -14,20 +16,23 @@ use crate::error::StoreError;
 use crate::geometry::ward_at;
 use crate::live::{self, Live};
 
-/// Every camera now offline as live features, longest offline first.
-pub async fn offline(pool: &PgPool) -> Result<Vec<Value>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT f.feature AS "feature!" FROM camera_features f JOIN cameras c USING (id)
+/// Every camera now offline, longest offline first. The `camera_features` view writes each one in
+/// the contract's shape; a row it cannot read is a fault (a decode error), never a silent gap.
+pub async fn offline(pool: &PgPool) -> Result<Vec<Camera>, StoreError> {
+    let rows = sqlx::query_scalar!(
+        r#"SELECT f.feature AS "feature!: Json<Camera>" FROM camera_features f JOIN cameras c USING (id)
             WHERE c.status = 'offline' ORDER BY c.status_at NULLS FIRST, c.id"#
     )
     .fetch_all(pool)
     .await
+    .map_err(StoreError::doing("listing the offline cameras"))?;
+    Ok(rows.into_iter().map(|Json(c)| c).collect())
 }
 
 /// The camera as an admin reads it: the live feature plus the masked stream URL.
-pub async fn admin_view(pool: &PgPool, id: &str) -> Result<Value, CameraError> {
+pub async fn admin_view(pool: &PgPool, id: &str) -> Result<Camera, CameraError> {
     let row = sqlx::query!(
-        r#"SELECT f.feature AS "feature!", c.stream_url
+        r#"SELECT f.feature AS "feature!: Json<Camera>", c.stream_url
              FROM camera_features f JOIN cameras c USING (id) WHERE f.id = $1"#,
         id
     )
@@ -35,9 +40,9 @@ pub async fn admin_view(pool: &PgPool, id: &str) -> Result<Value, CameraError> {
     .await
     .map_err(StoreError::doing("reading a camera"))?;
     let row = row.ok_or_else(|| CameraError::NotFound(id.to_string()))?;
-    let mut f = row.feature;
-    f["properties"]["stream_url"] = Value::String(mask_url(&row.stream_url));
-    Ok(f)
+    let Json(mut camera) = row.feature;
+    camera.properties.stream_url = Some(mask_url(&row.stream_url));
+    Ok(camera)
 }
 
 /// The next free `cam-NNNN` id. Takes a table lock until the transaction ends, so two concurrent

@@ -59,6 +59,9 @@ pub use operations::operations;
         app::contract::auth::NewToken,
         app::contract::auth::TokenCreated,
         app::contract::planner::AreaQuery,
+        app::contract::planner::AreaAnswer,
+        app::contract::search::SearchResults,
+        app::contract::search::Notices,
     ))
 )]
 struct Contract;

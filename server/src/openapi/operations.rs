@@ -273,9 +273,9 @@ pub fn operations() -> Vec<Op> {
             .param(query("q", text().min_length(Some(1)).max_length(Some(100)), "The name").required().example(json!("nha tho duc ba")))
             .param(query("lang", text().enum_values(Some(["vi", "en"])), "Language of the names"))
             .param(query("limit", whole(1, 50), "At most this many (10)"))
-            .answer(ok(200, "Places, best match first", geojson, schema("FeatureCollection"))),
+            .answer(ok(200, "Places, best match first", geojson, schema("SearchResults"))),
         op(Get, "/api/notices", "map", "Public notices valid now")
-            .answer(ok(200, "The notices", "application/json", object())),
+            .answer(json_ok(200, "The notices", "Notices")),
         // sign-in and the caller's account
         op(Post, "/api/session", "auth", "Sign in; the answer sets the session cookie")
             .body(Body::Json("Credentials", json!({"username": "planner", "password": "planner-demo-2026"})))
@@ -389,7 +389,7 @@ pub fn operations() -> Vec<Op> {
         // planning
         op(Post, "/api/area-query", "planner", "Figures and a page of features inside a ward or polygon")
             .body(Body::Json("AreaQuery", json!({"ward": "26734"})))
-            .answer(ok(200, "The figures and features", "application/json", object())),
+            .answer(json_ok(200, "The figures and features", "AreaAnswer")),
         op(Post, "/api/area-query/export", "planner", "Every feature inside the area, as a file")
             .param(query("format", text().enum_values(Some(["geojson", "csv"])), "geojson (default) or csv"))
             .body(Body::Json("AreaQuery", json!({"ward": "26734"})))

@@ -12,4 +12,4 @@ SELECT json_build_object(
                        SELECT ST_Distance(p.geom::geography, c.geom::geography) AS d
                          FROM cameras c ORDER BY c.geom <-> p.geom LIMIT 1) n ON true
                  WHERE NOT EXISTS (SELECT 1 FROM cameras c
-                                    WHERE ST_DWithin(c.geom::geography, p.geom::geography, $2))))::text
+                                    WHERE ST_DWithin(c.geom::geography, p.geom::geography, $2))))::text AS "coverage!"

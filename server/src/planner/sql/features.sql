@@ -1,10 +1,11 @@
 -- GeoJSON features for (layer, id) pairs: $1 layers, $2 ids (same length, in the wanted order).
 SELECT json_build_object('type', 'Feature', 'id', k.id, 'geometry', ST_AsGeoJSON(x.geom, 6)::json,
-         'properties', jsonb_build_object('id', k.id, 'layer', k.layer) || x.props)::text,
-       k.layer, k.id, x.props->>'name_vi', x.props->>'name_en', x.props->>'kind',
-       CASE WHEN GeometryType(x.geom) = 'POINT' THEN ST_X(x.geom) END,
-       CASE WHEN GeometryType(x.geom) = 'POINT' THEN ST_Y(x.geom) END,
-       CASE WHEN GeometryType(x.geom) <> 'POINT' THEN ST_AsText(x.geom) END
+         'properties', jsonb_build_object('id', k.id, 'layer', k.layer) || x.props)::text AS "feature!",
+       k.layer AS "layer!", k.id AS "id!",
+       x.props->>'name_vi' AS name_vi, x.props->>'name_en' AS name_en, x.props->>'kind' AS kind,
+       CASE WHEN GeometryType(x.geom) = 'POINT' THEN ST_X(x.geom) END AS lon,
+       CASE WHEN GeometryType(x.geom) = 'POINT' THEN ST_Y(x.geom) END AS lat,
+       CASE WHEN GeometryType(x.geom) <> 'POINT' THEN ST_AsText(x.geom) END AS wkt
   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(layer, id, ord)
   CROSS JOIN LATERAL (
       SELECT c.geom, jsonb_build_object('name_vi', c.name_vi, 'name_en', c.name_en, 'kind', c.kind,

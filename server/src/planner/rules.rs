@@ -1,10 +1,11 @@
-//! The area query's request: parsing and checking, apart from HTTP and SQL so it is tested directly.
+//! The area query's rules: parsing and checking the request, apart from HTTP and SQL so it is tested
+//! directly.
 //! Every refusal names the field at fault.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use crate::error::ApiError;
+use super::error::PlannerError;
 
 pub const MAX_VERTICES: usize = 10_000;
 pub const MAX_LIMIT: i64 = 1_000;
@@ -60,11 +61,11 @@ pub struct AreaQuery {
     pub offset: i64,
 }
 
-fn bad(field: &str, msg: impl Into<String>) -> ApiError {
-    ApiError::bad_request(field, msg)
+fn bad(field: &str, msg: impl Into<String>) -> PlannerError {
+    PlannerError::invalid(field, msg)
 }
 
-fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
+fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, PlannerError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
@@ -77,7 +78,7 @@ fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
 
 impl AreaQuery {
     /// Checks the body; `now` is passed in so defaults are testable.
-    pub fn from_body(b: AreaQueryBody, now: DateTime<Utc>) -> Result<Self, ApiError> {
+    pub fn from_body(b: AreaQueryBody, now: DateTime<Utc>) -> Result<Self, PlannerError> {
         let given = [b.ward.is_some(), b.geometry.is_some(), b.center.is_some()];
         if given.iter().filter(|g| **g).count() != 1 {
             return Err(bad(
@@ -202,7 +203,7 @@ impl AreaQuery {
 
 /// A GeoJSON Polygon or MultiPolygon with closed rings of in-range positions, at most MAX_VERTICES.
 /// (Self-intersection is checked by PostGIS, which says where.)
-pub fn check_geometry(g: &Value) -> Result<(), ApiError> {
+pub fn check_geometry(g: &Value) -> Result<(), PlannerError> {
     let kind = g.get("type").and_then(Value::as_str).unwrap_or("(none)");
     let coords = g
         .get("coordinates")
@@ -319,10 +320,10 @@ mod tests {
     }
 
     fn field_of(v: Value) -> String {
-        AreaQuery::from_body(body(v), now())
-            .expect_err("must be refused")
-            .field
-            .unwrap_or_default()
+        match AreaQuery::from_body(body(v), now()).expect_err("must be refused") {
+            PlannerError::Invalid { field, .. } => field,
+            other => panic!("not a refusal of a field: {other}"),
+        }
     }
 
     const SQUARE: [[f64; 2]; 5] = [
@@ -399,7 +400,7 @@ mod tests {
             ),
         ];
         for (g, field, words) in cases {
-            let e = check_geometry(&g).expect_err("refused");
+            let e = crate::error::ApiError::from(check_geometry(&g).expect_err("refused"));
             assert_eq!(e.field.as_deref(), Some(field), "{g}");
             assert!(
                 e.message.contains(words),
@@ -411,8 +412,9 @@ mod tests {
             .map(|i| [106.69 + i as f64 * 1e-7, 10.77])
             .collect();
         big.push(big[0]);
-        let e = check_geometry(&json!({"type": "Polygon", "coordinates": [big]}))
-            .expect_err("too many");
+        let e = crate::error::ApiError::from(
+            check_geometry(&json!({"type": "Polygon", "coordinates": [big]})).expect_err("too many"),
+        );
         assert!(e.message.contains("10000"), "{}", e.message);
     }
 

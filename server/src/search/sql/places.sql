@@ -1,11 +1,9 @@
 -- Public places whose name (vi or en) matches the query ignoring case and diacritics, best first.
 -- $1: the query, folded by ioc_fold in SQL; $2: result limit.
 WITH q AS (SELECT ioc_fold($1) AS t)
-SELECT json_build_object('type', 'Feature', 'id', p.id,
-         'geometry', ST_AsGeoJSON(p.geom, 6)::json,
-         'properties', json_build_object('id', p.id, 'category', p.category, 'name_vi', p.name_vi,
-                                         'name_en', p.name_en, 'address', p.address, 'ward_code', p.ward_code,
-                                         'score', round(s.score::numeric, 3)))::text AS "feature!"
+SELECT p.id, p.category, p.name_vi, p.name_en, p.address, p.ward_code,
+       round(s.score::numeric, 3)::float8 AS "score!",
+       round(ST_X(p.geom)::numeric, 6)::float8 AS "lon!", round(ST_Y(p.geom)::numeric, 6)::float8 AS "lat!"
 FROM places p, q,
      LATERAL (SELECT greatest(word_similarity(q.t, ioc_fold(p.name_vi)),
                               word_similarity(q.t, ioc_fold(p.name_en))) AS score) s
