@@ -13,8 +13,8 @@ use chrono::Utc;
 use serde_json::json;
 use sqlx::PgPool;
 
-use server::planner::store;
 use server::planner::rules::{AreaQuery, AreaQueryBody};
+use server::planner::store;
 
 const INCIDENTS: i64 = 1_000_000;
 const RUNS: usize = 40;

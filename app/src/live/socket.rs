@@ -117,8 +117,7 @@ pub fn start(data: LiveData) {
 fn load_cameras(conn: Rc<RefCell<Conn>>, data: LiveData) {
     leptos::task::spawn_local(async move {
         // OGC items are the map's GeoJSON, handed to MapLibre as they are
-        if let Ok(v) =
-            crate::api::get::<Value>("/ogc/collections/cameras/items?limit=10000").await
+        if let Ok(v) = crate::api::get::<Value>("/ogc/collections/cameras/items?limit=10000").await
         {
             let mut c = conn.borrow_mut();
             for f in v["features"].as_array().cloned().unwrap_or_default() {
@@ -139,7 +138,8 @@ fn poll_offline(data: LiveData) {
     let tick = Closure::<dyn FnMut()>::new(move || {
         leptos::task::spawn_local(async move {
             if let Ok(list) =
-                crate::api::get::<crate::contract::cameras::CameraList>("/api/cameras/offline").await
+                crate::api::get::<crate::contract::cameras::CameraList>("/api/cameras/offline")
+                    .await
             {
                 data.set_offline(list.features);
             }

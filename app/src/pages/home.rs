@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::contract::search::{Notices, Place, PlaceCategory, SearchResults};
 use crate::components::details::DetailsPanel;
 use crate::components::layers::LayerPanel;
 use crate::components::map_view::{MapView, Selected};
 use crate::components::topbar::TopBar;
+use crate::contract::search::{Notices, Place, PlaceCategory, SearchResults};
 use crate::map;
 use crate::map::style::MapKind;
 use crate::model::Lang;

@@ -6,9 +6,9 @@ use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
 use crate::api;
-use crate::contract::planner::{AreaAnswer, AreaKind, AreaQuery};
 use crate::components::map_view::{MapView, Selected};
 use crate::components::topbar::TopBar;
+use crate::contract::planner::{AreaAnswer, AreaKind, AreaQuery};
 use crate::map;
 use crate::map::style::MapKind;
 use crate::model::Lang;
@@ -209,11 +209,10 @@ fn Results(
         ..
     } = answer;
     let title = match area.kind {
-        AreaKind::Ward => l
-            .pick_owned(
-                area.name_vi.unwrap_or_default(),
-                area.name_en.unwrap_or_default(),
-            ),
+        AreaKind::Ward => l.pick_owned(
+            area.name_vi.unwrap_or_default(),
+            area.name_en.unwrap_or_default(),
+        ),
         _ => l.pick("Vùng đã vẽ", "Drawn area").to_string(),
     };
     let km2 = area.area_km2;

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::api;
 use crate::components::cameras::CameraVideo;
-use crate::contract::cameras::CameraList;
 use crate::components::topbar::TopBar;
+use crate::contract::cameras::CameraList;
 use crate::live::LiveData;
 use crate::model::Lang;
 

@@ -413,7 +413,8 @@ mod tests {
             .collect();
         big.push(big[0]);
         let e = crate::error::ApiError::from(
-            check_geometry(&json!({"type": "Polygon", "coordinates": [big]})).expect_err("too many"),
+            check_geometry(&json!({"type": "Polygon", "coordinates": [big]}))
+                .expect_err("too many"),
         );
         assert!(e.message.contains("10000"), "{}", e.message);
     }

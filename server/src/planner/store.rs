@@ -281,7 +281,9 @@ pub async fn answer(pool: &PgPool, q: &AreaQuery) -> Result<AreaAnswer, PlannerE
     )
     .fetch_one(pool)
     .await
-    .map_err(StoreError::doing("checking camera coverage inside the area"))?;
+    .map_err(StoreError::doing(
+        "checking camera coverage inside the area",
+    ))?;
     let mut coverage: Coverage =
         serde_json::from_str(&coverage).map_err(PlannerError::answer("the camera coverage"))?;
     coverage.distance_m = q.coverage_distance_m;
@@ -318,10 +320,7 @@ pub async fn answer(pool: &PgPool, q: &AreaQuery) -> Result<AreaAnswer, PlannerE
 pub const EXPORT_MAX: i64 = 100_000;
 
 /// Every feature inside the area (of the chosen layers), for export: (feature JSON, CSV row fields).
-pub async fn export_rows(
-    pool: &PgPool,
-    q: &AreaQuery,
-) -> Result<Vec<ExportRow>, PlannerError> {
+pub async fn export_rows(pool: &PgPool, q: &AreaQuery) -> Result<Vec<ExportRow>, PlannerError> {
     let area = resolve_area(pool, &q.area).await?;
     let in_area = in_area(q);
     let keys: Vec<(String, String)> = sqlx::query_as(&format!(
