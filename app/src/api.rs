@@ -182,7 +182,7 @@ pub async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
     parse(&fetch_text(method, url, Some(body_of(body)?)).await?)
 }
 
-/// `DELETE url`; the answer's body is not read.
+/// `DELETE url`; whatever the answer says besides its status is ignored.
 pub async fn delete(url: &str) -> Result<(), ApiFailure> {
     fetch_text("DELETE", url, None).await.map(drop)
 }

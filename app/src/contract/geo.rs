@@ -19,7 +19,8 @@ pub struct Point {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Geometry {
     pub r#type: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    /// Nested arrays of `[lon, lat]` positions, as deep as the type needs.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<serde_json::Value>))]
     pub coordinates: serde_json::Value,
 }
 

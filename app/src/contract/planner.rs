@@ -129,8 +129,8 @@ pub struct Uncovered {
     pub category: String,
     pub name_vi: String,
     pub name_en: String,
-    /// Metres to the nearest camera; `null` when there is no camera at all.
-    pub nearest_camera_m: Option<f64>,
+    /// Whole metres to the nearest camera; `null` when there is no camera at all.
+    pub nearest_camera_m: Option<i64>,
 }
 
 /// Camera coverage of the schools, clinics and hospitals in the area.

@@ -97,7 +97,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             <TopBar title_vi="Quản lý người dùng" title_en="Users"/>
             <main class="page wide">
                 <h1>{move || lang.get().pick("Người dùng", "Users")}</h1>
-                {move || msg.get().or_else(load_error).map(|(ok, m)| view! { <p class=if ok { "form-ok" } else { "form-error" } role="status">{m}</p> })}
+                {move || load_error().or_else(|| msg.get()).map(|(ok, m)| view! { <p class=if ok { "form-ok" } else { "form-error" } role="status">{m}</p> })}
                 <table class="data">
                     <thead><tr>
                         <th>{move || lang.get().pick("Tên đăng nhập", "Username")}</th>

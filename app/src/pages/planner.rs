@@ -261,7 +261,7 @@ fn Results(
         <h3>{l.pick("Phủ camera", "Camera coverage")}</h3>
         <p>{format!("{} / {places} ", uncovered.len())}{l.pick("trường học và cơ sở y tế không có camera trong", "schools and clinics have no camera within")}{format!(" {dist} m")}</p>
         <ul class="uncovered">{uncovered.into_iter().map(|u| view! {
-            <li>{l.pick_owned(u.name_vi, u.name_en)}" — "{u.nearest_camera_m.map(|d| format!("{d:.0} m")).unwrap_or_default()}</li>
+            <li>{l.pick_owned(u.name_vi, u.name_en)}" — "{u.nearest_camera_m.map(|d| format!("{d} m")).unwrap_or_default()}</li>
         }).collect_view()}</ul>
         <h3>{l.pick("Đối tượng trong vùng", "Features inside")}" "<small>{format!("{}–{} / {matched}", (off + 1).min(matched), off + features.len() as i64)}</small></h3>
         <table class="data features">
