@@ -120,13 +120,21 @@ pub trait Refusal: std::fmt::Display {
     fn public_message(&self) -> String {
         "internal error".into()
     }
+    /// Whether the answer is a fault of ours, logged once with its cause by `guard::log_faults`
+    /// (every 5xx unless the error says otherwise: shedding load is not a fault).
+    fn is_fault(&self) -> bool {
+        self.status().is_server_error()
+    }
 }
 
 impl<E: Refusal> From<E> for ApiError {
     fn from(e: E) -> ApiError {
         let status = e.status();
-        if status.is_server_error() {
+        if e.is_fault() {
             return ApiError::new(status, e.code(), e.public_message()).because(&e);
+        }
+        if status.is_server_error() {
+            return ApiError::new(status, e.code(), e.public_message());
         }
         ApiError {
             status,

@@ -91,7 +91,7 @@ proptest! {
 
     #[test]
     fn the_live_message_parser_never_panics(text in ".{0,200}") {
-        let _ = crate::live::ws::parse_message(&text);
+        let _ = crate::live::rules::parse_message(&text);
     }
 
     #[test]
@@ -100,9 +100,9 @@ proptest! {
         bbox in prop::collection::vec(any::<f64>(), 0..6),
         since in any::<Option<i64>>(),
     ) {
-        let _ = crate::live::ws::parse_message(&v.to_string());
+        let _ = crate::live::rules::parse_message(&v.to_string());
         let msg = json!({"type": "subscribe", "bbox": bbox, "layers": ["incidents", v], "since": since});
-        let _ = crate::live::ws::parse_message(&msg.to_string());
+        let _ = crate::live::rules::parse_message(&msg.to_string());
     }
 
     #[test]

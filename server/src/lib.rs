@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(planner::router())
         .merge(incidents::router())
         .merge(cameras::router())
-        .merge(live::ws::router())
+        .merge(live::http::router())
         .merge(video::router())
         .merge(openapi::router())
         .merge(web::api_router())

@@ -42,8 +42,9 @@ pub enum StartError {
     Database(#[from] db::DbError),
     #[error("while creating the first users: {0}")]
     Users(#[source] sqlx::Error),
-    #[error("while loading the live layers: {0}")]
-    Live(#[source] sqlx::Error),
+    /// The store says what it was doing ("while loading the live features: …").
+    #[error("starting the live layers: {0}")]
+    Live(#[source] crate::error::StoreError),
     #[error("while closing the viewing audit rows left open: {0}")]
     Audit(#[source] sqlx::Error),
 }
@@ -70,7 +71,7 @@ impl AppState {
         if config.simulate_vehicles {
             tokio::spawn(cameras::vehicles::run(live.clone(), config.simulate_speed));
         }
-        let left_open = video::audit::close_left_open(&pool, &config.video.server_id)
+        let left_open = video::store::close_left_open(&pool, &config.video.server_id)
             .await
             .map_err(StartError::Audit)?;
         if left_open > 0 {

@@ -1,16 +1,28 @@
 //! Who is asking: sign-in with sessions (cookie) or personal API tokens (Bearer), roles, and the
 //! access policy every route declares (`policy`).
+//!
+//! - `http`: sign-in and sign-out (JSON and the no-JavaScript form), the caller's account, tokens,
+//!   users (admins);
+//! - `rules`: what names, passwords, tokens and redirects may be, who may change whom (pure);
+//! - `store`: users, sessions, tokens and sign-in attempts in PostgreSQL;
+//! - `policy`: each route's access; `revoke` and `cache`: rights that end, ended at once everywhere;
+//! - `password`: argon2 behind a bounded gate; `attempts`: sign-in limits; `address`: who the
+//!   client is behind proxies; `error`: what a request is told;
+//! - here: the `authenticate` layer that puts a [`Principal`] in every request.
 
 pub mod address;
 pub mod attempts;
 pub mod cache;
+pub mod error;
+pub mod http;
 pub mod password;
 pub mod policy;
 pub mod revoke;
-pub mod session;
+pub mod rules;
 pub mod store;
-pub mod tokens;
-pub mod users;
+
+pub use error::AuthError;
+pub use http::router;
 
 use std::net::SocketAddr;
 
@@ -18,7 +30,6 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use sqlx::PgPool;
 
 use app::model::{Role, SessionUser};
@@ -61,13 +72,6 @@ impl Principal {
             credential: self.credential.clone()?,
         })
     }
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(session::router())
-        .merge(tokens::router())
-        .merge(users::router())
 }
 
 /// The value of one cookie.

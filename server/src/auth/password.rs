@@ -11,27 +11,6 @@ use std::time::Duration;
 
 use crate::error::ApiError;
 
-pub const MIN_LEN: usize = 10;
-pub const MAX_LEN: usize = 200;
-
-/// Checks a new password's length; `field` names it in the error.
-pub fn check_new(field: &str, password: &str) -> Result<(), ApiError> {
-    let n = password.chars().count();
-    if n < MIN_LEN {
-        return Err(ApiError::bad_request(
-            field,
-            format!("{field} must have at least {MIN_LEN} characters"),
-        ));
-    }
-    if n > MAX_LEN {
-        return Err(ApiError::bad_request(
-            field,
-            format!("{field} must have at most {MAX_LEN} characters"),
-        ));
-    }
-    Ok(())
-}
-
 /// Password work (argon2id, 19 MiB and tens of milliseconds of one core each) is the most expensive
 /// thing an anonymous client can ask for, so at most [`workers`] checks run at once in this process and
 /// only a short queue may wait for them; past that, [`Busy`] at once (a 503 with `Retry-After`), so a
@@ -243,19 +222,6 @@ mod tests {
         assert_eq!(
             verify(None, "correct horse battery".into()).await,
             Ok(false)
-        );
-    }
-
-    #[test]
-    fn new_passwords_have_a_length_range() {
-        assert!(check_new("password", "short").is_err());
-        assert!(check_new("password", "long enough!").is_ok());
-        assert_eq!(
-            check_new("new_password", &"x".repeat(201))
-                .expect_err("too long")
-                .field
-                .as_deref(),
-            Some("new_password")
         );
     }
 }

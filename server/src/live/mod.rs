@@ -1,19 +1,25 @@
 //! Real time: committed changes of live features (incidents, cameras) fanned out to operators over
 //! `GET /ws`, filtered to each client's viewport, resumable with `since` across restarts.
 //!
+//! - `http`: the WebSocket endpoint `/ws` and each socket's session;
 //! - `hub`: the fan-out state machine (features in an rstar index, viewports, the recent log);
+//! - `reorder`: the publish reorder buffer (events in seq order);
 //! - `outbox`: each client's bounded queue;
-//! - `ws`: the WebSocket endpoint;
-//! - here: recording an event in the change's own transaction (gap-free seq), publishing it after the
-//!   commit in seq order, loading state at start-up, trimming the log.
+//! - `store`: the event log in PostgreSQL: recording an event in the change's own transaction
+//!   (gap-free seq), reading it back, loading state at start-up, trimming;
+//! - here: publishing committed events in seq order, the clients, the housekeeping tasks.
 //!
 //! The live service knows layers, features and events, not what they are: each capability (incidents,
 //! cameras) records its own changes with [`record`] and publishes them after its commit.
 
+pub mod http;
 pub mod hub;
 pub mod outbox;
 pub mod reorder;
-pub mod ws;
+pub mod rules;
+pub mod store;
+
+pub use store::record;
 
 use crate::sync::lock;
 use std::collections::HashMap;
@@ -22,11 +28,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::PgPool;
 use tokio::sync::Notify;
 
 use crate::auth::revoke::Holder;
-use app::live_types::Op;
+use crate::error::StoreError;
 use hub::{ClientId, Hub, LiveEvent};
 use outbox::Outbox;
 use reorder::{Next, Reorder};
@@ -110,104 +116,16 @@ pub struct Live {
 pub const VIEW_CHANGES_PER_SECOND: f64 = 5.0;
 pub const VIEW_CHANGES_BURST: f64 = 20.0;
 
-/// Records a change in the caller's transaction and returns its event, to publish after commit.
-pub async fn record(
-    tx: &mut Transaction<'_, Postgres>,
-    layer: &str,
-    op: Op,
-    id: &str,
-    feature: Value,
-    position: Option<[f64; 2]>,
-) -> Result<LiveEvent, sqlx::Error> {
-    let seq = sqlx::query_scalar!("UPDATE live_seq SET value = value + 1 RETURNING value")
-        .fetch_one(&mut **tx)
-        .await?;
-    sqlx::query!(
-        "INSERT INTO live_events (seq, layer, op, feature_id, feature, lon, lat) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        seq,
-        layer,
-        if op == Op::Upsert { "upsert" } else { "delete" },
-        id,
-        &feature,
-        position.map(|p| p[0]),
-        position.map(|p| p[1]),
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(LiveEvent {
-        seq,
-        layer: layer.into(),
-        op,
-        id: id.into(),
-        feature,
-        position,
-    })
-}
-
-/// One row of the event log.
-struct EventRow {
-    seq: i64,
-    layer: String,
-    op: String,
-    feature_id: String,
-    feature: Option<Value>,
-    lon: Option<f64>,
-    lat: Option<f64>,
-}
-
-fn event_of(row: EventRow) -> LiveEvent {
-    LiveEvent {
-        seq: row.seq,
-        layer: row.layer,
-        op: if row.op == "upsert" {
-            Op::Upsert
-        } else {
-            Op::Delete
-        },
-        id: row.feature_id,
-        feature: row.feature.unwrap_or(Value::Null),
-        position: row.lon.zip(row.lat).map(|(x, y)| [x, y]),
-    }
-}
-
-/// A live feature as loaded at start-up (`sql/live_features.sql`).
-struct LoadedFeature {
-    layer: String,
-    id: String,
-    feature: Value,
-    lon: f64,
-    lat: f64,
-}
-
 impl Live {
     /// Loads the live features and the recent log, and starts the housekeeping tasks.
-    pub async fn start(pool: PgPool, config: LiveConfig) -> Result<Arc<Live>, sqlx::Error> {
-        sqlx::query!(
-            "DELETE FROM live_events WHERE at < now() - make_interval(days => $1)",
-            config.retention_days
-        )
-        .execute(&pool)
-        .await?;
-        let last_seq = sqlx::query_scalar!("SELECT value FROM live_seq")
-            .fetch_one(&pool)
-            .await?;
+    pub async fn start(pool: PgPool, config: LiveConfig) -> Result<Arc<Live>, StoreError> {
+        store::trim_by_age(&pool, config.retention_days).await?;
+        let last_seq = store::last_seq(&pool).await?;
         let mut hub = Hub::new(last_seq, config.memory_events);
-        let rows = sqlx::query_as!(
-            EventRow,
-            r#"SELECT seq AS "seq!", layer AS "layer!", op AS "op!", feature_id AS "feature_id!",
-                      feature AS "feature?", lon AS "lon?", lat AS "lat?"
-                 FROM (SELECT * FROM live_events ORDER BY seq DESC LIMIT $1) e ORDER BY seq"#,
-            config.memory_events as i64
-        )
-        .fetch_all(&pool)
-        .await?;
-        for row in rows {
-            hub.remember(event_of(row));
+        for ev in store::newest(&pool, config.memory_events as i64).await? {
+            hub.remember(ev);
         }
-        let features = sqlx::query_file_as!(LoadedFeature, "src/live/sql/live_features.sql")
-            .fetch_all(&pool)
-            .await?;
-        for f in features {
+        for f in store::live_features(&pool).await? {
             hub.load(&f.layer, &f.id, f.feature, [f.lon, f.lat]);
         }
         let live = Arc::new(Live::new(pool, config, hub));
@@ -267,20 +185,11 @@ impl Live {
 
     /// Reads committed events after the last published one (up to `to`) and publishes them.
     async fn catch_up(&self, from: i64, to: Option<i64>) {
-        let rows = sqlx::query_as!(
-            EventRow,
-            r#"SELECT seq, layer, op, feature_id, feature AS "feature?", lon, lat FROM live_events
-                WHERE seq >= $1 AND ($2::bigint IS NULL OR seq <= $2) ORDER BY seq LIMIT 10000"#,
-            from,
-            to
-        )
-        .fetch_all(&self.pool)
-        .await;
-        match rows {
-            Ok(rows) if !rows.is_empty() => {
+        match store::events_from(&self.pool, from, to).await {
+            Ok(events) if !events.is_empty() => {
                 let mut pending = lock(&self.pending);
-                for row in rows {
-                    pending.hold(event_of(row));
+                for ev in events {
+                    pending.hold(ev);
                 }
                 self.flush(&mut pending);
             }
@@ -478,18 +387,9 @@ impl Live {
     /// Persisted events with `after < seq <= upto` (empty when they cannot be read: the hub then
     /// answers with a reset).
     async fn read_log(&self, after: i64, upto: i64) -> Vec<LiveEvent> {
-        let rows = sqlx::query_as!(
-            EventRow,
-            r#"SELECT seq, layer, op, feature_id, feature AS "feature?", lon, lat FROM live_events
-                WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"#,
-            after,
-            upto,
-            self.config.resume_max as i64 + 1
-        )
-        .fetch_all(&self.pool)
-        .await;
-        match rows {
-            Ok(rows) => rows.into_iter().map(event_of).collect(),
+        let limit = self.config.resume_max as i64 + 1;
+        match store::events_between(&self.pool, after, upto, limit).await {
+            Ok(events) => events,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the live log for a resume");
                 Vec::new()
@@ -531,29 +431,14 @@ async fn housekeeping(live: std::sync::Weak<Live>) {
     loop {
         tick.tick().await;
         let Some(live) = live.upgrade() else { return };
-        {
-            let _ = sqlx::query!(
-                "DELETE FROM live_events WHERE at < now() - make_interval(days => $1)",
-                live.config.retention_days
-            )
-            .execute(&live.pool)
-            .await;
-            let keep = (live.config.resume_max as i64).saturating_mul(2);
-            let _ = sqlx::query!(
-                "DELETE FROM live_events WHERE seq <= (SELECT value FROM live_seq) - $1",
-                keep
-            )
-            .execute(&live.pool)
-            .await;
-            // thousands of rows leave each minute: reclaim their space now rather than rely on
-            // autovacuum (off on some servers; the soak saw the table grow 2 MiB a minute at a
-            // flat row count). A plain VACUUM blocks neither reads nor writes.
-            if let Err(e) = sqlx::raw_sql("VACUUM live_events")
-                .execute(&live.pool)
-                .await
-            {
-                tracing::warn!(error = %e, "could not vacuum the live event log");
-            }
+        let keep = (live.config.resume_max as i64).saturating_mul(2);
+        let trimmed = match store::trim_by_age(&live.pool, live.config.retention_days).await {
+            Ok(_) => store::trim_to_last(&live.pool, keep).await.map(drop),
+            Err(e) => Err(e),
+        };
+        // thousands of rows leave each minute: reclaim their space now (see `store::vacuum`)
+        if let Err(e) = trimmed.and(store::vacuum(&live.pool).await) {
+            tracing::warn!(error = %e, "could not trim the live event log");
         }
     }
 }

@@ -5,20 +5,26 @@
 //! - `source`: one camera's RTSP pull, its GOP cache and its broadcast of frames;
 //! - `packetize`: access units → ≤1200-byte RTP payloads (and back, for tests and the benchmark);
 //! - `peer`: one viewer's WebRTC peer connection (webrtc-rs) and its RTP sender;
-//! - `whep`: the WHEP endpoints and each viewer's forwarding task; `audit`: who watched what;
+//! - `http`: the WHEP endpoints and the viewing audit's; `whep`: each viewer's session and its
+//!   forwarding task; `store`: the viewing audit (who watched what); `error`: what a viewer is told;
 //! - `probe`: unwatched cameras' online/offline, reported to the cameras' status writer;
 //! - `metrics`: `GET /metrics`.
 //!
 //! Cameras themselves (their rows, status and live layer) are the `cameras` capability's.
 
-pub mod audit;
+pub mod error;
+pub mod http;
 pub mod lifecycle;
 pub mod metrics;
 pub mod packetize;
 pub mod peer;
 pub mod probe;
 pub mod source;
+pub mod store;
 pub mod whep;
+
+pub use error::VideoError;
+pub use http::router;
 
 use crate::sync::lock;
 use std::collections::HashMap;
@@ -26,23 +32,13 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use sqlx::PgPool;
 
 use crate::cameras::status::StatusWriter;
 use crate::config::VideoConfig;
-use crate::error::ApiError;
 use crate::live::Live;
-use crate::AppState;
 use lifecycle::Lifecycle;
 use source::Pull;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(whep::router())
-        .merge(audit::router())
-        .merge(metrics::router())
-}
 
 /// The video service, shared by the handlers (`AppState::video`).
 pub struct Video {
@@ -118,10 +114,10 @@ impl Video {
     /// A new viewer of `camera`: the camera's pull (started if it was not running) and the pull's
     /// epoch, to give back to [`Video::detach`]. Joining and finding the pull happen under the
     /// lifecycle lock, so two first viewers can never start two pulls.
-    pub async fn attach(&self, camera: &str) -> Result<(Arc<Pull>, u64), ApiError> {
+    pub async fn attach(&self, camera: &str) -> Result<(Arc<Pull>, u64), VideoError> {
         let url = crate::cameras::store::stream_url(&self.pool, camera)
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("no camera {camera}")))?;
+            .ok_or_else(|| VideoError::NoCamera(camera.to_string()))?;
         let mut lifecycle = lock(&self.lifecycle);
         let (_, epoch) = lifecycle.join(camera);
         let mut pulls = lock(&self.pulls);
@@ -272,7 +268,7 @@ impl Video {
         let reason = reason.to_string();
         tokio::spawn(async move {
             s.peer.close().await;
-            audit::ended(&pool, &s.id, &reason).await;
+            store::ended(&pool, &s.id, &reason).await;
             tracing::info!(session = %s.id, camera = %s.camera, reason, "viewer session ended");
         })
     }

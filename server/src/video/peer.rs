@@ -370,7 +370,12 @@ impl Peer {
 
     /// Sends one RTP payload on the viewer's own sequence numbers, with the negotiated payload type
     /// and the track's SSRC.
-    pub async fn send(&self, marker: bool, timestamp: u32, payload: &Bytes) -> Result<(), String> {
+    pub async fn send(
+        &self,
+        marker: bool,
+        timestamp: u32,
+        payload: &Bytes,
+    ) -> Result<(), webrtc::error::Error> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) as u16;
         let packet = rtp::Packet {
             header: rtp::Header {
@@ -384,10 +389,7 @@ impl Peer {
             },
             payload: payload.clone(),
         };
-        self.track
-            .write_rtp(packet)
-            .await
-            .map_err(|e| e.to_string())
+        self.track.write_rtp(packet).await
     }
 
     pub async fn close(&self) {

@@ -160,20 +160,42 @@ pub enum Item {
     Other,
 }
 
+/// Why a camera's pull failed, in words for the log ("no answer to DESCRIBE", "no frame for 10 s"):
+/// the pull only logs it and tries again after its backoff.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct SourceError(pub String);
+
+impl From<String> for SourceError {
+    fn from(s: String) -> SourceError {
+        SourceError(s)
+    }
+}
+
+impl From<&str> for SourceError {
+    fn from(s: &str) -> SourceError {
+        SourceError(s.to_string())
+    }
+}
+
 /// A connected camera: its items until it fails or ends.
-pub type Items = Pin<Box<dyn Stream<Item = Result<Item, String>> + Send>>;
+pub type Items = Pin<Box<dyn Stream<Item = Result<Item, SourceError>> + Send>>;
 
 /// Connects to a camera: RTSP ([`Rtsp`]) in production; the tests of the pull's retry, stall and
 /// backoff give it a scripted fake and run in paused time.
 pub trait Opener: Send + Sync + 'static {
-    fn open(&self, url: String) -> Pin<Box<dyn Future<Output = Result<Items, String>> + Send>>;
+    fn open(&self, url: String)
+        -> Pin<Box<dyn Future<Output = Result<Items, SourceError>> + Send>>;
 }
 
 /// The RTSP client (retina, RTSP over TCP interleaved); each step must answer within [`STALL_AFTER`].
 pub struct Rtsp;
 
 impl Opener for Rtsp {
-    fn open(&self, url: String) -> Pin<Box<dyn Future<Output = Result<Items, String>> + Send>> {
+    fn open(
+        &self,
+        url: String,
+    ) -> Pin<Box<dyn Future<Output = Result<Items, SourceError>> + Send>> {
         Box::pin(async move {
             let (url, creds) = split_credentials(&url)?;
             let options = SessionOptions::default()
@@ -213,7 +235,7 @@ impl Opener for Rtsp {
                     avcc: f.into_data(),
                 }),
                 Ok(_) => Ok(Item::Other),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(SourceError(e.to_string())),
             }));
             Ok(items)
         })
@@ -248,7 +270,7 @@ async fn stream(
     opener: &dyn Opener,
     generation: u32,
     got_frames: &mut bool,
-) -> Result<(), String> {
+) -> Result<(), SourceError> {
     let mut items = opener.open(url.to_string()).await?;
     let mut last_frame = tokio::time::Instant::now();
     loop {
@@ -289,8 +311,9 @@ async fn stream(
 }
 
 /// Takes the user name and password out of an RTSP URL: retina sends them itself (Basic or Digest).
-pub fn split_credentials(raw: &str) -> Result<(Url, Option<Credentials>), String> {
-    let mut url = Url::parse(raw).map_err(|e| format!("stream URL is not valid: {e}"))?;
+pub fn split_credentials(raw: &str) -> Result<(Url, Option<Credentials>), SourceError> {
+    let mut url =
+        Url::parse(raw).map_err(|e| SourceError(format!("stream URL is not valid: {e}")))?;
     let creds = (!url.username().is_empty()).then(|| Credentials {
         username: decode(url.username()),
         password: decode(url.password().unwrap_or("")),
@@ -343,14 +366,14 @@ mod tests {
         fn open(
             &self,
             _url: String,
-        ) -> Pin<Box<dyn Future<Output = Result<Items, String>> + Send>> {
+        ) -> Pin<Box<dyn Future<Output = Result<Items, SourceError>> + Send>> {
             lock(&self.opened_at).push(tokio::time::Instant::now());
             let next = lock(&self.connections)
                 .pop_front()
                 .unwrap_or(Connection::Refused);
             Box::pin(async move {
                 match next {
-                    Connection::Refused => Err("connection refused".to_string()),
+                    Connection::Refused => Err("connection refused".into()),
                     Connection::Frames { n, then_silent } => {
                         // a keyframe (NAL type 5) in AVCC form, one every 40 ms
                         let frames = futures_util::stream::iter(0..n).then(|i| async move {

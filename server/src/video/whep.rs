@@ -1,38 +1,21 @@
-//! WHEP (WebRTC-HTTP egress protocol): `POST /api/cameras/{id}/whep` with an SDP offer →
-//! `201 Created`, the SDP answer (with the server's candidates: no trickle ICE) and the session's
-//! `Location`; `DELETE` on that location ends it. Each session has a forwarding task that sends the
-//! camera's current GOP, then every new frame, as RTP on the viewer's own timeline.
+//! A WHEP viewing session (the endpoints are in `http`): it is registered, joins the camera's pull,
+//! and has a forwarding task that sends the camera's current GOP, then every new frame, as RTP on the
+//! viewer's own timeline.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, post};
-use axum::{Extension, Router};
 use tokio::sync::{broadcast, Notify};
 
-use super::peer::{Peer, PeerError};
+use super::error::VideoError;
+use super::peer::Peer;
 use super::source::Frame;
 use super::Video;
 use crate::auth::revoke::Holder;
-use crate::auth::Principal;
-use crate::error::ApiError;
-use crate::AppState;
 
-/// Largest SDP offer accepted (browsers send 3–8 KiB).
-const MAX_OFFER_BYTES: usize = 64 * 1024;
 /// A viewer whose ICE/DTLS does not complete in this time is dropped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/cameras/{id}/whep", post(create))
-        .route("/api/cameras/{id}/whep/{session}", delete(remove))
-}
 
 /// One viewer of one camera.
 pub struct Session {
@@ -53,145 +36,29 @@ impl Session {
     }
 }
 
-fn sdp_error(status: StatusCode, code: &'static str, message: String) -> ApiError {
-    ApiError::new(status, code, message)
-}
-
-async fn create(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Path(camera): Path<String>,
-    client: Option<Extension<crate::auth::address::ClientAddress>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let user = principal.user.clone().ok_or_else(ApiError::unauthorized)?;
-    let video = state.video.clone();
-    let slot = video.reserve(user.id).map_err(|refused| match refused {
-        super::SlotRefused::User(cap) => ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_sessions",
-            format!("at most {cap} open video sessions per user; close some first"),
-        ),
-        super::SlotRefused::Closing => {
-            ApiError::unavailable("the server is restarting; try again shortly")
-        }
-        super::SlotRefused::Server(cap) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "video_full",
-            format!("the server is serving its most video sessions ({cap}); try again shortly"),
-        ),
-    })?;
-    let is_sdp = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/sdp"));
-    if !is_sdp {
-        return Err(sdp_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the SDP offer as application/sdp".into(),
-        ));
-    }
-    if body.len() > MAX_OFFER_BYTES {
-        return Err(sdp_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("the SDP offer is larger than {MAX_OFFER_BYTES} bytes"),
-        ));
-    }
-    let offer = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request("sdp", "the SDP offer is not UTF-8 text"))?;
-    if !crate::cameras::store::exists(&state.pool, &camera).await? {
-        return Err(ApiError::not_found(format!("no camera {camera}")));
-    }
-    // The rest runs in a task of its own: a client that hangs up mid-request must not leave a peer
-    // connection open or a session registered without its forwarding task (which ends a session
-    // nobody connects to).
-    let remote = client
-        .and_then(|Extension(c)| c.ip)
-        .map(|ip| ip.to_string());
-    let setup = tokio::spawn({
-        let (pool, offer, camera, user, principal, rights) = (
-            state.pool.clone(),
-            offer.to_string(),
-            camera.clone(),
-            user.clone(),
-            principal.clone(),
-            state.rights.clone(),
-        );
-        async move {
-            let _slot = slot;
-            let (peer, answer) = video
-                .peers
-                .answer(&offer)
-                .await
-                .map_err(|e| refusal(&video, e))?;
-            let who = Viewer {
-                user,
-                holder: principal.holder(),
-                checked_at: principal.checked_at,
-                rights,
-            };
-            let id = start_session(pool, video, peer, camera, who, remote).await?;
-            Ok::<_, ApiError>((id, answer))
-        }
-    });
-    let (id, answer) = setup.await.map_err(|e| {
-        ApiError::unavailable("could not set up the viewing session")
-            .because(format!("session set-up task failed: {e}"))
-    })??;
-    tracing::info!(session = %id, camera = %camera, user = %user.username, "viewer session started");
-    let location = format!("/api/cameras/{camera}/whep/{id}");
-    Ok((
-        StatusCode::CREATED,
-        [
-            (header::CONTENT_TYPE, "application/sdp".to_string()),
-            (header::LOCATION, location),
-        ],
-        answer,
-    )
-        .into_response())
-}
-
-/// The answer to an offer the WebRTC side refused.
-fn refusal(video: &Video, e: PeerError) -> ApiError {
-    video.counters.whep_refused.fetch_add(1, Ordering::Relaxed);
-    match e {
-        PeerError::BadOffer(m) => ApiError::bad_request("sdp", m),
-        PeerError::NoH264 => sdp_error(
-            StatusCode::NOT_ACCEPTABLE,
-            "no_h264",
-            "the offer has no H.264 video (packetization-mode 1); cameras are forwarded as H.264 without transcoding".into(),
-        ),
-        PeerError::Internal(m) => ApiError::unavailable("could not set up the WebRTC session")
-            .because(format!("WebRTC answer failed: {m}")),
-    }
-}
-
 /// Who asks for a session, and when their rights were checked.
-struct Viewer {
-    user: app::model::SessionUser,
-    holder: Option<Holder>,
-    checked_at: u64,
+pub struct Viewer {
+    pub user: app::model::SessionUser,
+    pub holder: Option<Holder>,
+    pub checked_at: u64,
     /// The server's record of ended rights, to check `holder` against once the session is set up.
-    rights: Arc<crate::auth::Rights>,
+    pub rights: Arc<crate::auth::Rights>,
 }
 
 /// Registers the session (audit row first), joins the camera's pull and starts forwarding; the id.
 /// Rights taken away while it was being set up end it before it is answered.
-async fn start_session(
+pub async fn start_session(
     pool: sqlx::PgPool,
     video: Arc<Video>,
     peer: Arc<Peer>,
     camera: String,
     who: Viewer,
     remote: Option<String>,
-) -> Result<String, ApiError> {
+) -> Result<String, VideoError> {
     let user = who.user;
     let id = crate::auth::store::new_secret();
     if let Err(e) =
-        super::audit::started(&pool, &video.config.server_id, &id, &camera, &user, remote).await
+        super::store::started(&pool, &video.config.server_id, &id, &camera, &user, remote).await
     {
         peer.close().await;
         return Err(e.into());
@@ -200,7 +67,7 @@ async fn start_session(
         Ok(p) => p,
         Err(e) => {
             peer.close().await;
-            super::audit::ended(&pool, &id, "the camera could not be opened").await;
+            super::store::ended(&pool, &id, "the camera could not be opened").await;
             return Err(e);
         }
     };
@@ -216,9 +83,7 @@ async fn start_session(
     if !video.add_session(session.clone()) {
         // never registered, so end_all did not see it: released here
         let _ = video.release(session, "the server is stopping").await;
-        return Err(ApiError::unavailable(
-            "the server is restarting; try again shortly",
-        ));
+        return Err(VideoError::Closing);
     }
     video.counters.whep_sessions.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(forward(video.clone(), session, pull));
@@ -227,30 +92,9 @@ async fn start_session(
         .is_some_and(|h| who.rights.endings.revoked_since(&h, who.checked_at))
     {
         video.end_session(&id, "the viewer's rights ended").await;
-        return Err(ApiError::forbidden(
-            "your rights have changed: sign in again",
-        ));
+        return Err(VideoError::RightsEnded);
     }
     Ok(id)
-}
-
-/// Ends a session: its owner or an admin.
-async fn remove(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Path((camera, id)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
-    let user = principal.user.ok_or_else(ApiError::unauthorized)?;
-    let session = state
-        .video
-        .session(&id)
-        .filter(|s| s.camera == camera)
-        .ok_or_else(|| ApiError::not_found(format!("no session {id} of camera {camera}")))?;
-    if session.user_id != user.id && !user.is_admin() {
-        return Err(ApiError::forbidden("this session belongs to another user"));
-    }
-    state.video.end_session(&id, "ended by the viewer").await;
-    Ok(StatusCode::OK)
 }
 
 /// Maps the camera's RTP clock onto the viewer's own continuous timeline: a pull that reconnects
@@ -288,7 +132,12 @@ impl Timeline {
     }
 }
 
-async fn send(video: &Video, peer: &Peer, frame: &Frame, ts: u32) -> Result<(), String> {
+async fn send(
+    video: &Video,
+    peer: &Peer,
+    frame: &Frame,
+    ts: u32,
+) -> Result<(), webrtc::error::Error> {
     let last = frame.payloads.len().saturating_sub(1);
     for (i, p) in frame.payloads.iter().enumerate() {
         peer.send(i == last, ts, p).await?;

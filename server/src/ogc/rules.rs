@@ -1,10 +1,12 @@
-//! Parsing and checking of the items query parameters, apart from HTTP so it is tested directly.
+//! The OGC rules: parsing and checking the query parameters (paging, bbox, datetime, format) and
+//! whether a collection can be filtered by time. Pure, apart from HTTP and SQL, so tested directly.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::error::ApiError;
+use super::collections::Collection;
+use super::error::OgcError;
 use crate::geometry::{parse_bbox, Bbox};
 
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -19,20 +21,17 @@ pub struct ItemsQuery {
 }
 
 impl ItemsQuery {
-    pub fn parse(q: &HashMap<String, String>) -> Result<Self, ApiError> {
+    pub fn parse(q: &HashMap<String, String>) -> Result<Self, OgcError> {
         check_format(q)?;
         let bbox = q.get("bbox").map(|s| parse_bbox(s)).transpose()?;
         let limit = match q.get("limit") {
             None => DEFAULT_LIMIT,
             Some(s) => {
                 let n: i64 = s.trim().parse().map_err(|_| {
-                    ApiError::bad_request(
-                        "limit",
-                        format!("limit must be a whole number, got {s:?}"),
-                    )
+                    OgcError::invalid("limit", format!("limit must be a whole number, got {s:?}"))
                 })?;
                 if n < 1 {
-                    return Err(ApiError::bad_request(
+                    return Err(OgcError::invalid(
                         "limit",
                         format!("limit must be at least 1, got {n}"),
                     ));
@@ -44,13 +43,13 @@ impl ItemsQuery {
             None => 0,
             Some(s) => {
                 let n: i64 = s.trim().parse().map_err(|_| {
-                    ApiError::bad_request(
+                    OgcError::invalid(
                         "offset",
                         format!("offset must be a whole number, got {s:?}"),
                     )
                 })?;
                 if n < 0 {
-                    return Err(ApiError::bad_request(
+                    return Err(OgcError::invalid(
                         "offset",
                         format!("offset must be 0 or more, got {n}"),
                     ));
@@ -67,14 +66,14 @@ impl ItemsQuery {
 }
 
 /// Only JSON encodings are offered; `f` may ask for them explicitly.
-pub fn check_format(q: &HashMap<String, String>) -> Result<(), ApiError> {
+pub fn check_format(q: &HashMap<String, String>) -> Result<(), OgcError> {
     match q.get("f").map(String::as_str) {
         None
         | Some("json")
         | Some("geojson")
         | Some("application/json")
         | Some("application/geo+json") => Ok(()),
-        Some(other) => Err(ApiError::bad_request(
+        Some(other) => Err(OgcError::invalid(
             "f",
             format!("unsupported format {other:?}: use f=json"),
         )),
@@ -86,14 +85,14 @@ pub type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// A time instant or interval as OGC API – Features takes it: `2026-11-27T08:00:00Z`,
 /// `2026-11-01T00:00:00Z/2026-11-30T00:00:00Z`, `../2026-11-30T00:00:00Z`, `2026-11-01T00:00:00Z/..`.
-pub fn parse_datetime(s: &str) -> Result<TimeRange, ApiError> {
-    let one = |p: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
+pub fn parse_datetime(s: &str) -> Result<TimeRange, OgcError> {
+    let one = |p: &str| -> Result<Option<DateTime<Utc>>, OgcError> {
         match p.trim() {
             "" | ".." => Ok(None),
             t => DateTime::parse_from_rfc3339(t)
                 .map(|d| Some(d.with_timezone(&Utc)))
                 .map_err(|_| {
-                    ApiError::bad_request(
+                    OgcError::invalid(
                         "datetime",
                         format!("datetime must be RFC 3339 times or '..', got {t:?}"),
                     )
@@ -102,15 +101,15 @@ pub fn parse_datetime(s: &str) -> Result<TimeRange, ApiError> {
     };
     match s.split_once('/') {
         None => {
-            let t = one(s)?
-                .ok_or_else(|| ApiError::bad_request("datetime", "datetime needs a time"))?;
+            let t =
+                one(s)?.ok_or_else(|| OgcError::invalid("datetime", "datetime needs a time"))?;
             Ok((Some(t), Some(t)))
         }
         Some((a, b)) => {
             let (a, b) = (one(a)?, one(b)?);
             if let (Some(x), Some(y)) = (a, b) {
                 if x > y {
-                    return Err(ApiError::bad_request(
+                    return Err(OgcError::invalid(
                         "datetime",
                         "datetime interval ends before it starts",
                     ));
@@ -121,9 +120,23 @@ pub fn parse_datetime(s: &str) -> Result<TimeRange, ApiError> {
     }
 }
 
+/// The `datetime` filter of an items request: none, or the range asked, which only a collection with
+/// a time column can take.
+pub fn time_filter(c: &Collection, datetime: Option<&String>) -> Result<TimeRange, OgcError> {
+    match datetime {
+        None => Ok((None, None)),
+        Some(_) if !c.temporal => Err(OgcError::invalid(
+            "datetime",
+            format!("collection {:?} has no time", c.id),
+        )),
+        Some(d) => parse_datetime(d),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ApiError;
 
     fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
@@ -160,7 +173,8 @@ mod tests {
             ("offset", "-1"),
             ("offset", "1.5"),
         ] {
-            let err = ItemsQuery::parse(&q(&[(k, v)])).expect_err("must be refused");
+            let err =
+                ApiError::from(ItemsQuery::parse(&q(&[(k, v)])).expect_err("must be refused"));
             assert_eq!(err.field.as_deref(), Some(k), "{k}={v}");
             assert_eq!(err.status, 400);
         }
@@ -174,7 +188,9 @@ mod tests {
         assert_eq!(a, b);
         for bad in ["yesterday", "2026-12-01T00:00:00Z/2026-11-01T00:00:00Z", ""] {
             assert_eq!(
-                parse_datetime(bad).expect_err(bad).field.as_deref(),
+                ApiError::from(parse_datetime(bad).expect_err(bad))
+                    .field
+                    .as_deref(),
                 Some("datetime")
             );
         }
@@ -184,8 +200,7 @@ mod tests {
     fn only_json_formats_are_offered() {
         assert!(check_format(&q(&[("f", "json")])).is_ok());
         assert_eq!(
-            check_format(&q(&[("f", "html")]))
-                .expect_err("html")
+            ApiError::from(check_format(&q(&[("f", "html")])).expect_err("html"))
                 .field
                 .as_deref(),
             Some("f")

@@ -1,19 +1,10 @@
-//! Who watched which camera, and when: a row per viewing session, kept for good, readable by admins
-//! at `GET /api/video/views?camera=&limit=`.
+//! The video capability's SQL: the viewing audit. Who watched which camera, and when: a row per
+//! viewing session, kept for good, readable by admins at `GET /api/video/views?camera=&limit=`.
 
-use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::error::ApiError;
-use crate::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/video/views", get(list))
-}
+use crate::error::StoreError;
 
 pub async fn started(
     pool: &PgPool,
@@ -22,7 +13,7 @@ pub async fn started(
     camera: &str,
     user: &app::model::SessionUser,
     remote: Option<String>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     sqlx::query!(
         "INSERT INTO camera_views (session_id, camera_id, user_id, username, remote_addr, server_id)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -34,7 +25,8 @@ pub async fn started(
         server_id,
     )
     .execute(pool)
-    .await?;
+    .await
+    .map_err(StoreError::doing("recording who started watching"))?;
     Ok(())
 }
 
@@ -65,31 +57,22 @@ pub async fn ended(pool: &PgPool, session: &str, reason: &str) {
     }
 }
 
-#[derive(Deserialize)]
-struct Filter {
-    camera: Option<String>,
-    limit: Option<i64>,
-}
-
-async fn list(
-    State(state): State<AppState>,
-    query: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(f) = query.map_err(|e| ApiError::bad_request("query", e.body_text()))?;
-    let limit = f.limit.unwrap_or(100);
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::bad_request("limit", "limit must be 1 to 10000"));
-    }
-    let rows: Vec<Value> = sqlx::query_scalar!(
+/// The newest views (of one camera, when given), newest first.
+pub async fn views(
+    pool: &PgPool,
+    camera: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Value>, StoreError> {
+    sqlx::query_scalar!(
         r#"SELECT jsonb_build_object('session', session_id, 'camera', camera_id, 'user', username,
                                      'remote_addr', remote_addr, 'started_at', started_at,
                                      'ended_at', ended_at, 'end_reason', end_reason) AS "view!"
              FROM camera_views WHERE $1::text IS NULL OR camera_id = $1
             ORDER BY started_at DESC, id DESC LIMIT $2"#,
-        f.camera,
+        camera,
         limit,
     )
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(Json(serde_json::json!({ "views": rows })))
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::doing("listing the viewing audit"))
 }

@@ -8,7 +8,7 @@ use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use super::{store, Principal};
+use crate::auth::{revoke, rules, store, Principal};
 use crate::error::{ApiError, ApiJson};
 use crate::AppState;
 
@@ -51,13 +51,7 @@ async fn create(
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
     let me = principal.user.ok_or_else(ApiError::unauthorized)?;
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::bad_request(
-            "name",
-            "name must have 1 to 80 characters",
-        ));
-    }
+    let name = rules::check_token_name(&body.name)?;
     let owner = match body.user {
         Some(id) if id != me.id && !me.is_admin() => {
             return Err(ApiError::forbidden(
@@ -101,10 +95,10 @@ async fn revoke(
             Err(ApiError::not_found(format!("no token {id}")))
         }
         Some(_) => {
-            super::revoke::uncancelled(async move {
+            revoke::uncancelled(async move {
                 store::revoke_token(&state.pool, id).await?;
-                let ended = super::revoke::Ended::Credential(super::revoke::Credential::Token(id));
-                super::revoke::end(&state, ended, "the API token was revoked").await;
+                let ended = revoke::Ended::Credential(revoke::Credential::Token(id));
+                revoke::end(&state, ended, "the API token was revoked").await;
                 Ok(())
             })
             .await?;

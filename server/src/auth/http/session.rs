@@ -11,7 +11,10 @@ use axum::{Extension, Form, Json, Router};
 use app::contract::auth::{self as wire, Credentials, Me, PasswordChange, SignedIn};
 use app::model::SessionUser;
 
-use super::{attempts, cookie, password, revoke, store, Principal, Via, SESSION_COOKIE};
+use crate::auth::rules::{check_credentials, home_for, safe_next};
+use crate::auth::{
+    self as auth, attempts, cookie, password, revoke, rules, store, Principal, Via, SESSION_COOKIE,
+};
 use crate::error::{ApiError, ApiJson};
 use crate::AppState;
 use app::api::encode as encode_component;
@@ -50,7 +53,7 @@ async fn checked_password(
     address: &str,
 ) -> Result<Option<store::UserRow>, SignInError> {
     let limits = &state.config.sign_in;
-    let address = &super::address::limit_key(address);
+    let address = &auth::address::limit_key(address);
     let _in_flight = state
         .sign_ins
         .enter(address, limits.in_flight_per_address)
@@ -97,24 +100,6 @@ async fn sign_in(
     }
 }
 
-/// The sign-in fields' lengths, checked before anything is looked up.
-fn check_credentials(username: &str, password_text: &str) -> Result<(), ApiError> {
-    let check = |field: &str, value: &str, max: usize| {
-        if value.is_empty() {
-            Err(ApiError::bad_request(field, format!("{field} is empty")))
-        } else if value.chars().count() > max {
-            Err(ApiError::bad_request(
-                field,
-                format!("{field} must have at most {max} characters"),
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    check("username", username.trim(), attempts::MAX_USERNAME_CHARS)?;
-    check("password", password_text, attempts::MAX_PASSWORD_CHARS)
-}
-
 fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
     let secure = if state.config.secure_cookies {
         "; Secure"
@@ -134,7 +119,7 @@ async fn sign_in_json(
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     check_credentials(&body.username, &body.password)?;
-    let address = super::client_address(&req_ext);
+    let address = auth::client_address(&req_ext);
     match sign_in(&state, &body.username, body.password, &address).await {
         Ok((user, token)) => {
             let cookie = session_cookie(&state, &token, i64::from(store::SESSION_HOURS) * 3600);
@@ -208,7 +193,7 @@ async fn change_password(
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<Response, ApiError> {
     let me = principal.user.ok_or_else(ApiError::unauthorized)?;
-    password::check_new("new_password", &body.new_password)?;
+    rules::check_new_password("new_password", &body.new_password)?;
     if body.current_password.chars().count() > attempts::MAX_PASSWORD_CHARS {
         return Err(ApiError::bad_request(
             "current_password",
@@ -216,7 +201,7 @@ async fn change_password(
         ));
     }
     // the current password is checked under the sign-in limits: a stolen session cannot guess it
-    let address = super::client_address(&req_ext);
+    let address = auth::client_address(&req_ext);
     match checked_password(&state, &me.username, body.current_password, &address).await {
         Ok(Some(u)) if u.id == me.id => {}
         Ok(_) | Err(SignInError::Invalid) => {
@@ -265,31 +250,9 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Only a path on this site may be a redirect target after sign-in.
-/// Browsers drop tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example` is
-/// `//evil.example` to them: any control character or backslash makes a target unsafe.
-fn safe_next(next: Option<&String>) -> Option<String> {
-    next.filter(|n| {
-        n.starts_with('/')
-            && !n.starts_with("//")
-            && !n.chars().any(|c| c.is_control() || c == '\\')
-    })
-    .cloned()
-}
-
-fn home_for(user: &SessionUser) -> &'static str {
-    if user.can_operate() {
-        "/ops"
-    } else if user.can_plan() {
-        "/planner"
-    } else {
-        "/"
-    }
-}
-
 /// The sign-in page's form (works without JavaScript): 303 to `next` or back to the form.
 async fn sign_in_form(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    let address = super::client_address(req.extensions());
+    let address = auth::client_address(req.extensions());
     let Form(form): Form<HashMap<String, String>> =
         Form::from_request_parts_or_body(req, &state).await?;
     let username = form.get("username").cloned().unwrap_or_default();

@@ -1,14 +1,16 @@
 //! User management for admins: list, create, change role or name, disable, reset a password.
+//! The checks are `rules`; the SQL is `store`.
 
 use app::contract::auth::{NewUser, User, UserPatch, Users};
-use app::model::Role;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 
-use super::store::{self, UserChange};
-use super::{password, Principal};
+use crate::auth::error::AuthError;
+use crate::auth::rules::{self, check_username, parse_role, parse_user_id as parse_id};
+use crate::auth::store::{self, UserChange};
+use crate::auth::{password, revoke, Principal};
 use crate::error::{ApiError, ApiJson};
 use crate::AppState;
 
@@ -24,11 +26,6 @@ async fn list(State(state): State<AppState>) -> Result<Json<Users>, ApiError> {
     }))
 }
 
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::bad_request("id", format!("user id must be a number, got {id:?}")))
-}
-
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -37,28 +34,7 @@ async fn one(
     store::user(&state.pool, id)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no user {id}")))
-}
-
-fn parse_role(s: &str) -> Result<Role, ApiError> {
-    Role::parse(s)
-        .ok_or_else(|| ApiError::bad_request("role", "role must be operator, planner or admin"))
-}
-
-fn check_username(s: &str) -> Result<String, ApiError> {
-    let u = s.trim().to_lowercase();
-    let ok = (2..=40).contains(&u.len())
-        && u.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && u.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(u)
-    } else {
-        Err(ApiError::bad_request(
-            "username",
-            "username must be 2 to 40 of a-z, 0-9, '_', '.', '-', starting with a letter or digit",
-        ))
-    }
+        .ok_or_else(|| AuthError::NotFound(format!("no user {id}")).into())
 }
 
 async fn create(
@@ -67,13 +43,8 @@ async fn create(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let username = check_username(&body.username)?;
     let role = parse_role(&body.role)?;
-    password::check_new("password", &body.password)?;
-    if body.display_name.chars().count() > 100 {
-        return Err(ApiError::bad_request(
-            "display_name",
-            "display_name must have at most 100 characters",
-        ));
-    }
+    rules::check_new_password("password", &body.password)?;
+    rules::check_display_name(&body.display_name)?;
     let hash = password::hash(body.password).await?;
     let user = store::insert_user(
         &state.pool,
@@ -83,7 +54,10 @@ async fn create(
         &hash,
     )
     .await?
-    .ok_or_else(|| ApiError::conflict("username", format!("user {username:?} exists already")))?;
+    .ok_or_else(|| AuthError::Conflict {
+        field: "username",
+        message: format!("user {username:?} exists already"),
+    })?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -99,24 +73,12 @@ async fn update(
     let id = parse_id(&id)?;
     let me = principal.user.ok_or_else(ApiError::unauthorized)?;
     let role = body.role.as_deref().map(parse_role).transpose()?;
-    if id == me.id && (body.disabled == Some(true) || role.is_some_and(|r| r != Role::Admin)) {
-        return Err(ApiError::bad_request(
-            "role",
-            "you cannot disable or demote yourself",
-        ));
-    }
+    rules::check_self_change(&me, id, body.disabled == Some(true), role)?;
     if let Some(p) = &body.password {
-        password::check_new("password", p)?;
+        rules::check_new_password("password", p)?;
     }
-    if body
-        .display_name
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 100)
-    {
-        return Err(ApiError::bad_request(
-            "display_name",
-            "display_name must have at most 100 characters",
-        ));
+    if let Some(d) = &body.display_name {
+        rules::check_display_name(d)?;
     }
     let hash = match body.password {
         Some(p) => Some(password::hash(p).await?),
@@ -128,9 +90,7 @@ async fn update(
         disabled: body.disabled,
         hash,
     };
-    super::revoke::uncancelled(save(state, id, change))
-        .await
-        .map(Json)
+    revoke::uncancelled(save(state, id, change)).await.map(Json)
 }
 
 /// Writes a user's change and ends what it takes away, after the commit (in a task the client
@@ -139,7 +99,7 @@ async fn save(state: AppState, id: i64, change: UserChange) -> Result<User, ApiE
     let mut tx = state.pool.begin().await?;
     let old_role = store::lock_role(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+        .ok_or_else(|| AuthError::NotFound(format!("no user {id}")))?;
     let user = store::update_user(&mut tx, id, &change).await?;
     let UserChange {
         role,
@@ -152,22 +112,13 @@ async fn save(state: AppState, id: i64, change: UserChange) -> Result<User, ApiE
         store::delete_sessions_of(&mut tx, id).await?;
     }
     if hash.is_some() {
-        super::store::revoke_tokens_of(&mut tx, id).await?;
+        store::revoke_tokens_of(&mut tx, id).await?;
     }
     tx.commit().await?;
     // only now, after the commit: nothing can read the old rights back into the cache
-    let reason = if disabled == Some(true) {
-        Some("the user was disabled")
-    } else if hash.is_some() {
-        Some("the password was reset")
-    } else if role_changed {
-        Some("the role was changed")
-    } else {
-        None
-    };
-    match reason {
-        Some(r) => super::revoke::end(&state, super::revoke::Ended::User(id), r).await,
-        None => super::revoke::changed(&state, id),
+    match rules::end_reason(disabled == Some(true), hash.is_some(), role_changed) {
+        Some(r) => revoke::end(&state, revoke::Ended::User(id), r).await,
+        None => revoke::changed(&state, id),
     }
     Ok(user)
 }

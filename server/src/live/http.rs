@@ -14,8 +14,9 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use futures_util::{SinkExt, StreamExt};
 
-use app::live_types::{ClientMessage, LIVE_LAYERS};
+use app::live_types::ClientMessage;
 
+use super::rules::parse_message;
 use super::{outbox, ClientHandle, Live};
 use crate::auth::{Principal, Rights};
 use crate::error::ApiError;
@@ -77,35 +78,6 @@ fn too_many_sockets(cap: usize) -> ApiError {
         "too_many_sockets",
         format!("at most {cap} live connections per user; close another tab or screen first"),
     )
-}
-
-/// A client's text message, parsed and checked; the refusal's reason otherwise (the socket then
-/// closes with 1008). Fuzzed in `fuzz_tests`: no input panics.
-pub fn parse_message(text: &str) -> Result<ClientMessage, String> {
-    let msg = serde_json::from_str::<ClientMessage>(text).map_err(|e| e.to_string())?;
-    check(&msg)?;
-    Ok(msg)
-}
-
-/// Why a client's message is refused: the socket closes with code 1008 and this reason.
-fn check(msg: &ClientMessage) -> Result<(), String> {
-    if let ClientMessage::Subscribe { bbox, layers, .. } = msg {
-        let [a, b, c, d] = *bbox;
-        if !bbox.iter().all(|v| v.is_finite())
-            || a > c
-            || b > d
-            || !(-180.0..=180.0).contains(&a)
-            || !(-180.0..=180.0).contains(&c)
-            || !(-90.0..=90.0).contains(&b)
-            || !(-90.0..=90.0).contains(&d)
-        {
-            return Err("bbox must be [minLon, minLat, maxLon, maxLat] in range".into());
-        }
-        if let Some(l) = layers.iter().find(|l| !LIVE_LAYERS.contains(&l.as_str())) {
-            return Err(format!("unknown live layer {l:?}"));
-        }
-    }
-    Ok(())
 }
 
 async fn session(
