@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn a_name_is_trimmed_and_the_limit_defaults_to_ten() {
-        let s = place_search(&query(&[("q", "  ben thanh ")])).unwrap();
+        let s = place_search(&query(&[("q", "  ben thanh ")])).expect("valid");
         assert_eq!(
             s,
             PlaceSearch {
@@ -155,7 +155,8 @@ mod tests {
     #[test]
     fn the_longest_name_and_the_widest_limit_are_accepted() {
         let longest = "ạ".repeat(MAX_QUERY_CHARS);
-        let s = place_search(&query(&[("q", &longest), ("limit", "50"), ("lang", "en")])).unwrap();
+        let s = place_search(&query(&[("q", &longest), ("limit", "50"), ("lang", "en")]))
+            .expect("valid");
         assert_eq!(s.limit, MAX_LIMIT);
     }
 }
