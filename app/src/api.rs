@@ -38,8 +38,7 @@ impl ApiFailure {
     /// text (a proxy's HTML error page has no body we can read).
     pub fn from_answer(status: u16, text: &str, status_text: &str) -> ApiFailure {
         let message = serde_json::from_str::<ErrorBody>(text)
-            .map(|b| b.message)
-            .unwrap_or_else(|_| status_text.to_string());
+            .map_or_else(|_| status_text.to_string(), |b| b.message);
         ApiFailure { status, message }
     }
 }

@@ -48,7 +48,7 @@ fn x264_args() -> Vec<String> {
         "aud=1",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect()
 }
 

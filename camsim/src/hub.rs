@@ -112,7 +112,9 @@ impl Hub {
 
     fn lock(&self) -> MutexGuard<'_, Vec<CamState>> {
         // a panic while holding the lock leaves consistent counters; keep serving
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn camera(&self, id: &str) -> Option<&Camera> {

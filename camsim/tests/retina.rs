@@ -79,7 +79,7 @@ async fn retina_plays_both_modes() {
         let params = demuxed.streams()[0].parameters();
         match params {
             Some(retina::codec::ParametersRef::Video(v)) => {
-                assert_eq!(v.pixel_dimensions(), (640, 360))
+                assert_eq!(v.pixel_dimensions(), (640, 360));
             }
             other => panic!("{mode:?}: {other:?}"),
         }

@@ -85,7 +85,7 @@ async fn check_stream(handle: &camsim::Handle, id: &str, secs: u64) {
             assert_eq!(frame, pf + 1, "frame counter");
             assert!(capture_us > pt);
             // RTP timestamps follow the capture clock at 90 kHz
-            let dts = au.timestamp.wrapping_sub(pts) as i64;
+            let dts = i64::from(au.timestamp.wrapping_sub(pts));
             let dcap = (capture_us - pt) * 9 / 100;
             assert!(
                 (dts - dcap).abs() <= 2,

@@ -9,8 +9,7 @@ use tokio::net::TcpStream;
 pub fn now_us() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_micros() as i64)
 }
 
 pub fn pin_to(core: usize, pid: u32) {
@@ -44,8 +43,7 @@ fn status_mb(pid: u32, field: &str) -> f64 {
     s.lines()
         .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 pub fn peak_rss_mb(pid: u32) -> f64 {
@@ -112,8 +110,7 @@ pub async fn start_server(db: &str, port: u16, env: &[(&str, String)], log: &str
         .stdout(std::process::Stdio::null())
         .stderr(
             std::fs::File::create(log)
-                .map(std::process::Stdio::from)
-                .unwrap_or(std::process::Stdio::null()),
+                .map_or(std::process::Stdio::null(), std::process::Stdio::from),
         );
     for (k, v) in env {
         cmd.env(k, v);

@@ -87,7 +87,7 @@ impl Default for SignInConfig {
     fn default() -> Self {
         Self {
             password_workers: std::thread::available_parallelism()
-                .map(|n| n.get())
+                .map(std::num::NonZero::get)
                 .unwrap_or(2)
                 .max(2),
             per_user: 5,
@@ -344,8 +344,8 @@ fn host_name() -> String {
 /// A yes/no environment variable: 1/true/yes or 0/false/no (absent: no).
 fn flag(name: &'static str) -> Result<bool, ConfigError> {
     match std::env::var(name).ok().as_deref().map(str::trim) {
-        None | Some("") | Some("0") | Some("false") | Some("no") => Ok(false),
-        Some("1") | Some("true") | Some("yes") => Ok(true),
+        None | Some("" | "0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
         Some(other) => Err(ConfigError {
             name,
             value: other.to_string(),

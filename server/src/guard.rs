@@ -60,7 +60,7 @@ pub fn catch_panics<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
         |panic: Box<dyn std::any::Any + Send>| {
             let what = panic
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(ToString::to_string)
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(no message)".into());
             tracing::error!(panic = %what, "a request handler panicked");

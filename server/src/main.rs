@@ -55,7 +55,7 @@ async fn shutdown(live: Arc<Live>, video: Arc<server::video::Video>) {
     };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
+        () = term => {}
     }
     tracing::info!("shutting down: closing live sockets and video sessions");
     tokio::spawn(async {

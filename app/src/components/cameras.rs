@@ -83,7 +83,7 @@ pub fn OfflineCameras(live: LiveData, lang: RwSignal<Lang>) -> impl IntoView {
         <section class="offline-cameras">
             <h3>
                 {move || lang.get().pick("Camera mất kết nối", "Offline cameras")}
-                " (" {move || live.offline.with(|m| m.len())} ")"
+                " (" {move || live.offline.with(std::collections::BTreeMap::len)} ")"
             </h3>
             <ul>
                 {move || {

@@ -13,14 +13,20 @@ pub fn TopBar(title_vi: &'static str, title_en: &'static str) -> impl IntoView {
     let links = {
         let u = user.clone();
         let mut l: Vec<(&'static str, &'static str, &'static str)> = vec![("/", "Bản đồ", "Map")];
-        if u.as_ref().is_some_and(|u| u.can_operate()) {
+        if u.as_ref()
+            .is_some_and(super::super::model::SessionUser::can_operate)
+        {
             l.push(("/ops", "Điều hành", "Operations"));
             l.push(("/wall", "Màn hình camera", "Video wall"));
         }
-        if u.as_ref().is_some_and(|u| u.can_plan()) {
+        if u.as_ref()
+            .is_some_and(super::super::model::SessionUser::can_plan)
+        {
             l.push(("/planner", "Quy hoạch", "Planning"));
         }
-        if u.as_ref().is_some_and(|u| u.is_admin()) {
+        if u.as_ref()
+            .is_some_and(super::super::model::SessionUser::is_admin)
+        {
             l.push(("/admin/users", "Người dùng", "Users"));
         }
         l

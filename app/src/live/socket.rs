@@ -109,7 +109,7 @@ pub fn start(data: LiveData) {
                     let _ = ws.close();
                 }
             }
-        })
+        });
     });
 }
 
@@ -182,7 +182,7 @@ fn push_incidents(c: &Conn, data: LiveData) {
 fn current_view() -> Option<View> {
     Some(View {
         bbox: map::bounds()?,
-        layers: LIVE_LAYERS.iter().map(|l| l.to_string()).collect(),
+        layers: LIVE_LAYERS.iter().map(ToString::to_string).collect(),
     })
 }
 

@@ -220,12 +220,12 @@ pub fn start(
         let enter = Handler::new(move |_| {
             with_map(|m| {
                 let _ = m.get_canvas().style().set_property("cursor", "pointer");
-            })
+            });
         });
         let leave = Handler::new(move |_| {
             with_map(|m| {
                 let _ = m.get_canvas().style().set_property("cursor", "");
-            })
+            });
         });
         map.on_layer("mouseenter", layer, &enter);
         map.on_layer("mouseleave", layer, &leave);
@@ -243,9 +243,9 @@ pub fn start(
 fn with_map(f: impl FnOnce(&Map)) {
     MAP.with(|m| {
         if let Some(map) = m.borrow().as_ref() {
-            f(map)
+            f(map);
         }
-    })
+    });
 }
 
 /// Shows or hides one layer group of the panel.
@@ -297,7 +297,7 @@ pub fn start_drawing(on_done: impl Fn(Value) + 'static) {
         *d.borrow_mut() = Some(Drawing {
             vertices: Vec::new(),
             on_done: Box::new(on_done),
-        })
+        });
     });
     with_map(|map| call0(&get(map, "doubleClickZoom"), "disable"));
     show_draft(&[]);

@@ -54,7 +54,7 @@ pub fn OpsPage() -> impl IntoView {
             }
         }
     });
-    let on_created = Callback::new(move |_| live::start(live_data));
+    let on_created = Callback::new(move |()| live::start(live_data));
     view! {
         <div class="ops">
             <TopBar title_vi="Bản đồ điều hành" title_en="Operations map"/>

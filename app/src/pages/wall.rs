@@ -50,7 +50,9 @@ pub fn WallPage() -> impl IntoView {
             // OGC items are the map's GeoJSON (the live data keeps them as MapLibre reads them)
             if let Ok(v) = api::get::<Value>("/ogc/collections/cameras/items?limit=10000").await {
                 let list = v["features"].as_array().cloned().unwrap_or_default();
-                list.iter().for_each(|f| live.note_camera(f));
+                for f in &list {
+                    live.note_camera(f);
+                }
                 if chosen.with_untracked(Vec::is_empty) {
                     chosen.set(preset(&list, "long_range"));
                 }
@@ -80,8 +82,7 @@ pub fn WallPage() -> impl IntoView {
             cameras.with(|list| {
                 list.iter()
                     .find(|f| f["id"] == id.as_str())
-                    .map(|f| name_of(f, l))
-                    .unwrap_or_else(|| id.clone())
+                    .map_or_else(|| id.clone(), |f| name_of(f, l))
             })
         })
     };
@@ -92,7 +93,7 @@ pub fn WallPage() -> impl IntoView {
             } else {
                 c.push(id);
             }
-        })
+        });
     };
     view! {
         <div class="wall-page">

@@ -185,7 +185,7 @@ mod hydrate {
                             let pc_state = current
                                 .borrow()
                                 .as_ref()
-                                .map(|s| s.state())
+                                .map(WhepSession::state)
                                 .unwrap_or(RtcPeerConnectionState::Closed);
                             disconnected = if pc_state == RtcPeerConnectionState::Disconnected {
                                 disconnected + 1

@@ -132,7 +132,7 @@ async fn run_live(
             Err(e) => tracing::error!(camera = %camera.id, "cannot start ffmpeg: {e}"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(RESTART_DELAY) => {}
+            () = tokio::time::sleep(RESTART_DELAY) => {}
             _ = &mut stop => return,
         }
     }

@@ -183,7 +183,7 @@ impl Client {
             match tokio::time::timeout(Duration::from_secs(5), self.stream.read_buf(&mut self.buf))
                 .await
             {
-                Ok(Ok(0)) | Ok(Err(_)) => return None,
+                Ok(Ok(0) | Err(_)) => return None,
                 Ok(Ok(_)) => {}
                 Err(_) => panic!("no RTP data for 5 s"),
             }

@@ -72,7 +72,7 @@ async fn run(scenario: &Scenario, pid: u32) {
                     break;
                 }
                 Some(503) if t.elapsed() < Duration::from_secs(10) => {
-                    tokio::time::sleep(Duration::from_millis(250)).await
+                    tokio::time::sleep(Duration::from_millis(250)).await;
                 }
                 _ => {
                     refused += 1;

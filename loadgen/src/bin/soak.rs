@@ -112,7 +112,7 @@ async fn client(
                         }
                     }
                 }
-                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => {
+                Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) => {
                     totals.closed_by_server.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
@@ -124,15 +124,11 @@ async fn client(
 }
 
 fn open_files(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, std::iter::Iterator::count)
 }
 
 fn threads(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, std::iter::Iterator::count)
 }
 
 /// Rows and bytes of the event log.

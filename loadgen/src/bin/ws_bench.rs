@@ -150,14 +150,14 @@ async fn client(cookie: String, stats: Arc<Stats>, seed: u64) {
                         stats
                             .latencies_us
                             .lock()
-                            .unwrap_or_else(|p| p.into_inner())
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
                             .append(&mut local);
                     }
                 } else if !local.is_empty() {
                     stats
                         .latencies_us
                         .lock()
-                        .unwrap_or_else(|p| p.into_inner())
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .append(&mut local);
                 }
             }
@@ -224,7 +224,7 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
             let Ok(mut conn) = TcpStream::connect(("127.0.0.1", PORT)).await else {
                 return;
             };
-            let per = rate as f64 / conns as f64;
+            let per = f64::from(rate) / conns as f64;
             let started = Instant::now();
             let mut step = vec![0usize; mine.len()];
             let mut i = 0usize;
@@ -255,7 +255,7 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
                 .await;
                 REQUEST_US
                     .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push(t.elapsed().as_micros() as u32);
                 match answer {
                     Some((200, _)) => {
@@ -394,7 +394,7 @@ async fn main() {
         stats
             .latencies_us
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clear();
         stats.deliveries.store(0, Ordering::Relaxed);
         stats.recording.store(true, Ordering::Relaxed);
@@ -406,10 +406,18 @@ async fn main() {
         stats.recording.store(false, Ordering::Relaxed);
         let cpu = (cpu_ticks(pid) - cpu0) as f64 / 100.0 / wall * 100.0;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let mut lat =
-            std::mem::take(&mut *stats.latencies_us.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut lat = std::mem::take(
+            &mut *stats
+                .latencies_us
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         lat.sort_unstable();
-        let mut req = std::mem::take(&mut *REQUEST_US.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut req = std::mem::take(
+            &mut *REQUEST_US
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         req.sort_unstable();
         println!(
             "{n:>7} {m:>6} {:>9.0} {:>13.0} {:>8.1} {:>8.1} {:>8.1} {:>8.0}% {:>7.0} MB",

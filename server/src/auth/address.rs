@@ -89,7 +89,7 @@ fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
+        v4 @ IpAddr::V4(_) => v4,
     }
 }
 

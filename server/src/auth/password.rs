@@ -45,7 +45,7 @@ pub fn configure(workers: usize) {
 
 fn default_workers() -> usize {
     std::thread::available_parallelism()
-        .map(|n| n.get())
+        .map(std::num::NonZero::get)
         .unwrap_or(2)
         .max(2)
 }

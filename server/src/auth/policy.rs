@@ -184,7 +184,7 @@ pub async fn enforce(req: Request, next: Next) -> Response {
     if wants_html(&path, req.headers()) {
         return match user {
             None => {
-                let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = req.uri().path_and_query().map(axum::http::uri::PathAndQuery::as_str).unwrap_or("/");
                 Redirect::to(&format!("/signin?next={}", app::api::encode(target))).into_response()
             }
             Some(u) => (

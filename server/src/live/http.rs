@@ -123,7 +123,7 @@ async fn session(
     loop {
         tokio::select! {
             _ = &mut writer => break,
-            _ = tokio::time::sleep_until(not_before), if pending.is_some() => {
+            () = tokio::time::sleep_until(not_before), if pending.is_some() => {
                 let now = Instant::now();
                 match live.view_budget(user_id, now) {
                     Ok(()) => {
@@ -135,7 +135,7 @@ async fn session(
                     Err(wait) => not_before = now + wait,
                 }
             }
-            _ = client.ended.notified() => {
+            () = client.ended.notified() => {
                 // rights ended: a second for the close frame, then the socket goes regardless
                 let _ = tokio::time::timeout(std::time::Duration::from_secs(1), &mut writer).await;
                 break;

@@ -215,7 +215,7 @@ impl World {
     fn run(&mut self, step: &Step) {
         match *step {
             Step::Upsert { layer, id, cell } => {
-                self.publish(LAYERS[layer], format!("f-{id}"), Some(position(cell)))
+                self.publish(LAYERS[layer], format!("f-{id}"), Some(position(cell)));
             }
             Step::Delete { layer, id } => self.publish(LAYERS[layer], format!("f-{id}"), None),
             Step::Pan {

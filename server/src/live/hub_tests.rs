@@ -30,7 +30,7 @@ const LIMITS: ResumeLimits = ResumeLimits {
 fn frames(hub: &mut Hub, client: ClientId, bbox: [f64; 4], since: Option<i64>) -> Vec<Arc<str>> {
     match hub.subscribe(client, bbox, &layers(), since, None, LIMITS) {
         Answer::Frames(f) => f,
-        other => panic!("{other:?}"),
+        other @ Answer::NeedsLog { .. } => panic!("{other:?}"),
     }
 }
 

@@ -68,11 +68,7 @@ impl ItemsQuery {
 /// Only JSON encodings are offered; `f` may ask for them explicitly.
 pub fn check_format(q: &HashMap<String, String>) -> Result<(), OgcError> {
     match q.get("f").map(String::as_str) {
-        None
-        | Some("json")
-        | Some("geojson")
-        | Some("application/json")
-        | Some("application/geo+json") => Ok(()),
+        None | Some("json" | "geojson" | "application/json" | "application/geo+json") => Ok(()),
         Some(other) => Err(OgcError::invalid(
             "f",
             format!("unsupported format {other:?}: use f=json"),

@@ -130,7 +130,7 @@ pub fn method_name(method: &HttpMethod) -> &'static str {
         HttpMethod::Patch => "PATCH",
         HttpMethod::Head => "HEAD",
         HttpMethod::Options => "OPTIONS",
-        _ => "OTHER",
+        HttpMethod::Trace => "TRACE",
     }
 }
 

@@ -27,7 +27,7 @@ pub fn csv(rows: &[ExportRow]) -> Result<String, csv::Error> {
             }
         }))?;
     }
-    let bytes = out.into_inner().map_err(|e| e.into_error())?;
+    let bytes = out.into_inner().map_err(csv::IntoInnerError::into_error)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

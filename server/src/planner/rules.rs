@@ -132,7 +132,7 @@ impl AreaQuery {
             return Err(bad("from", "from is after to"));
         }
         let layers = match b.layers {
-            None => LAYERS.iter().map(|s| s.to_string()).collect(),
+            None => LAYERS.iter().map(ToString::to_string).collect(),
             Some(ls) => {
                 if let Some(bad_layer) = ls.iter().find(|l| !LAYERS.contains(&l.as_str())) {
                     return Err(bad(
@@ -409,7 +409,7 @@ mod tests {
             );
         }
         let mut big: Vec<[f64; 2]> = (0..10_001)
-            .map(|i| [106.69 + i as f64 * 1e-7, 10.77])
+            .map(|i| [106.69 + f64::from(i) * 1e-7, 10.77])
             .collect();
         big.push(big[0]);
         let e = crate::error::ApiError::from(

@@ -40,7 +40,10 @@ async fn metrics(
     // behind a proxy on the same host every client is loopback: then only admins and the token
     let loopback = state.config.trusted_proxies.is_empty()
         && peer.is_some_and(|Extension(ConnectInfo(a))| a.ip().is_loopback());
-    let admin = principal.user.as_ref().is_some_and(|u| u.is_admin());
+    let admin = principal
+        .user
+        .as_ref()
+        .is_some_and(app::model::SessionUser::is_admin);
     let scraper = match (&state.config.metrics_token, crate::auth::bearer(&headers)) {
         (Some(expected), Some(given)) => {
             use sha2::Digest;

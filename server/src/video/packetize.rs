@@ -174,7 +174,9 @@ mod tests {
         );
 
         let mut d = Depacketizer::default();
-        out.iter().for_each(|p| d.push(p));
+        for p in &out {
+            d.push(p);
+        }
         let back = d.finish().expect("complete");
         assert_eq!(back, vec![sps, pps, idr]);
         assert!(is_keyframe(&back));
@@ -196,7 +198,9 @@ mod tests {
         d.lost();
         d.push(&out[2]);
         assert!(d.finish().is_none());
-        out.iter().for_each(|p| d.push(p));
+        for p in &out {
+            d.push(p);
+        }
         assert_eq!(d.finish().expect("complete"), vec![big]);
     }
 

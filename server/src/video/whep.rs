@@ -158,9 +158,9 @@ async fn forward(video: Arc<Video>, session: Arc<Session>, pull: Arc<super::sour
     let peer = session.peer.clone();
     let reason = tokio::select! {
         r = run(&video, &session, &pull, &peer) => r,
-        _ = session.ended.notified() => "ended".to_string(),
-        _ = peer.closed() => "the viewer's connection closed".to_string(),
-        _ = pull.stopped() => "the camera's pull stopped".to_string(),
+        () = session.ended.notified() => "ended".to_string(),
+        () = peer.closed() => "the viewer's connection closed".to_string(),
+        () = pull.stopped() => "the camera's pull stopped".to_string(),
     };
     video.end_session(&session.id, &reason).await;
 }

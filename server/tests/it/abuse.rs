@@ -144,7 +144,7 @@ async fn a_sign_in_flood_leaves_the_server_up_and_a_real_sign_in_gets_through() 
             let a = sign_in_attempt(None, port, "operator", "operator-demo-2026").await;
             match a {
                 Some((503, _, _)) if t.elapsed() < Duration::from_secs(30) => {
-                    tokio::time::sleep(Duration::from_millis(200)).await
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 other => return other.map(|(s, _, _)| s),
             }

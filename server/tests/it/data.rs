@@ -272,7 +272,7 @@ async fn cameras_are_denser_where_people_are_denser() {
         .fetch_one(&pool)
         .await
         .expect("count");
-        pairs.push((pop as f64 / area, n as f64 / area));
+        pairs.push((f64::from(pop) / area, n as f64 / area));
     }
     let rho = spearman(&pairs);
     assert!(

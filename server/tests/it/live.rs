@@ -60,7 +60,7 @@ pub(crate) async fn next(ws: &mut Ws) -> Option<Value> {
     loop {
         match tokio::time::timeout(Duration::from_secs(3), ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
-            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Err(_) => return None,
+            Ok(Some(Ok(Message::Close(_))) | None) | Err(_) => return None,
             Ok(Some(Ok(_))) => continue,
             Ok(Some(Err(_))) => return None,
         }

@@ -33,10 +33,7 @@ async fn a_frame_over_64_kib_closes_the_socket() {
     .await
     .expect("the socket ends");
     assert!(
-        matches!(
-            ended,
-            None | Some(CloseCode::Size) | Some(CloseCode::Protocol)
-        ),
+        matches!(ended, None | Some(CloseCode::Size | CloseCode::Protocol)),
         "{ended:?}"
     );
 }
@@ -55,7 +52,7 @@ async fn a_user_gets_at_most_sixteen_sockets() {
     }
     match connect(&app, addr, Who::Operator).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
-            assert_eq!(resp.status(), 429)
+            assert_eq!(resp.status(), 429);
         }
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("a 17th socket was accepted"),
@@ -84,7 +81,7 @@ async fn a_burst_of_subscribes_is_coalesced_to_the_latest_viewport() {
     let (app, addr) = serve().await;
     let mut ws = connect(&app, addr, Who::Operator).await.expect("connect");
     for i in 0..40 {
-        let x = 106.69 + (i % 10) as f64 * 0.001;
+        let x = 106.69 + f64::from(i % 10) * 0.001;
         let msg = json!({"type": "subscribe", "bbox": [x, 10.77, x + 0.01, 10.78], "layers": ["incidents"]});
         ws.send(Message::Text(msg.to_string().into()))
             .await
@@ -112,7 +109,7 @@ async fn a_message_flood_closes_the_socket() {
     let mut ws = connect(&app, addr, Who::Operator).await.expect("connect");
     let started = Instant::now();
     for i in 0..2000 {
-        let x = 106.69 + (i % 10) as f64 * 0.001;
+        let x = 106.69 + f64::from(i % 10) * 0.001;
         let msg = json!({"type": "subscribe", "bbox": [x, 10.77, x + 0.01, 10.78], "layers": ["incidents"]});
         if ws
             .send(Message::Text(msg.to_string().into()))

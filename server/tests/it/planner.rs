@@ -234,7 +234,12 @@ async fn bad_input_is_refused_with_the_field_and_writes_nothing() {
         assert_error(&a.json(), code, field);
     }
     let mut big: Vec<[f64; 2]> = (0..10_001)
-        .map(|i| [106.69 + i as f64 * 1e-7, 10.77 + (i % 2) as f64 * 1e-7])
+        .map(|i| {
+            [
+                106.69 + f64::from(i) * 1e-7,
+                10.77 + f64::from(i % 2) * 1e-7,
+            ]
+        })
         .collect();
     big.push(big[0]);
     let a = request_as(

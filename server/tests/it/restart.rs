@@ -106,7 +106,7 @@ async fn next(ws: &mut Ws) -> Option<Value> {
     loop {
         match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
-            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Err(_) | Ok(Some(Err(_))) => return None,
+            Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) | Err(_) => return None,
             Ok(Some(Ok(_))) => continue,
         }
     }
@@ -254,7 +254,7 @@ async fn a_slow_client_is_cut_off_and_does_not_delay_a_fast_one() {
                             .as_str()
                             .is_some_and(|i| i.starts_with("inc-burst-")) =>
                 {
-                    seen += 1
+                    seen += 1;
                 }
                 Some(_) => {}
                 None => break,

@@ -83,7 +83,7 @@ async fn closed_within(ws: &mut Ws) -> Option<(Duration, String)> {
                 return Some((started.elapsed(), f.reason.to_string()));
             }
             Ok(Some(Ok(_))) => continue,
-            Ok(None) | Ok(Some(Err(_))) => return Some((started.elapsed(), String::new())),
+            Ok(None | Some(Err(_))) => return Some((started.elapsed(), String::new())),
             Err(_) => return None,
         }
     }
