@@ -26,6 +26,9 @@ pub enum IncidentError {
     Geometry(#[from] GeometryError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An incident read from the database could not be written back as JSON: a fault of ours.
+    #[error("while encoding an incident for the live layer: {0}")]
+    Encoding(#[source] serde_json::Error),
     /// From the shared parts below (idempotency keys, bounding boxes), already in the API's shape.
     #[error("{}", .0.cause.as_deref().unwrap_or(&.0.message))]
     Request(ApiError),
@@ -54,6 +57,7 @@ impl Refusal for IncidentError {
             IncidentError::NotAllowed { .. } => StatusCode::CONFLICT,
             IncidentError::Geometry(e) => e.status(),
             IncidentError::Store(e) => e.status(),
+            IncidentError::Encoding(_) => StatusCode::INTERNAL_SERVER_ERROR,
             IncidentError::Request(e) => e.status,
         }
     }
@@ -65,6 +69,7 @@ impl Refusal for IncidentError {
             IncidentError::NotAllowed { .. } => "conflict",
             IncidentError::Geometry(e) => e.code(),
             IncidentError::Store(e) => e.code(),
+            IncidentError::Encoding(_) => "internal",
             IncidentError::Request(e) => e.error,
         }
     }
@@ -74,7 +79,9 @@ impl Refusal for IncidentError {
             IncidentError::Invalid { field, .. } => Some(field),
             IncidentError::UnitNeeded => Some("unit"),
             IncidentError::NotAllowed { .. } => Some("to"),
-            IncidentError::NotFound(_) | IncidentError::Store(_) => None,
+            IncidentError::NotFound(_) | IncidentError::Store(_) | IncidentError::Encoding(_) => {
+                None
+            }
             IncidentError::Geometry(e) => e.field(),
             IncidentError::Request(e) => e.field.as_deref(),
         }

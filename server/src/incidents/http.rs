@@ -3,15 +3,13 @@
 
 use std::collections::HashMap;
 
+use super::rules::{self, ListQuery, NewIncident, Transition};
+use app::contract::incidents::{Incident, IncidentList, IncidentStatus, Units};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde_json::{json, Value};
-
-use super::rules::{self, ListQuery, NewIncident, Transition};
-use app::contract::incidents::{IncidentStatus, Units};
 
 use super::store::{self, Step};
 use super::IncidentError;
@@ -67,7 +65,7 @@ pub async fn change(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Transition>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Incident>, ApiError> {
     let user = principal.user.ok_or_else(ApiError::unauthorized)?;
     let step = rules::check_transition(&body)?;
     let mut tx = state
@@ -103,7 +101,7 @@ pub async fn change(
 pub async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Incident>, ApiError> {
     let mut tx = state
         .pool
         .begin()
@@ -112,7 +110,7 @@ pub async fn one(
     let (mut f, _) = store::feature(&mut tx, &id)
         .await?
         .ok_or_else(|| IncidentError::NotFound(id.clone()))?;
-    f["properties"]["history"] = json!(store::history(&mut tx, &id).await?);
+    f.properties.history = Some(store::history(&mut tx, &id).await?);
     Ok(Json(f))
 }
 
@@ -120,13 +118,15 @@ pub async fn one(
 pub async fn list(
     State(state): State<AppState>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IncidentList>, ApiError> {
     let Query(q) =
         q.map_err(|e| ApiError::bad_request("query", format!("unreadable query string: {e}")))?;
     let features = store::list(&state.pool, &ListQuery::parse(&q)?).await?;
-    Ok(Json(
-        json!({"type": "FeatureCollection", "numberReturned": features.len(), "features": features}),
-    ))
+    Ok(Json(IncidentList {
+        r#type: "FeatureCollection".into(),
+        number_returned: features.len(),
+        features,
+    }))
 }
 
 /// `GET /api/units`: the response units a dispatch may name.

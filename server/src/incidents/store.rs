@@ -2,10 +2,10 @@
 //! incident's feature as changed, its live event in the same transaction, the commit, then the
 //! broadcast — so what operators see is always what PostgreSQL holds, in the order it was written.
 
-use serde_json::Value;
+use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use app::contract::incidents::{IncidentStatus, Unit};
+use app::contract::incidents::{HistoryStep, Incident, IncidentStatus, Unit};
 use app::live_types::Op;
 use app::model::SessionUser;
 
@@ -15,16 +15,18 @@ use super::LAYER;
 use crate::error::StoreError;
 use crate::live::{self, Live};
 
-/// The incident as a Feature and its position, read inside the transaction that changed it.
+/// The incident as a Feature and its position, read inside the transaction that changed it. The
+/// `incident_features` view writes it in the contract's shape; a row the contract cannot read is a
+/// decode error (a fault), never a silent gap.
 pub async fn feature(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
-) -> Result<Option<(Value, [f64; 2])>, StoreError> {
+) -> Result<Option<(Incident, [f64; 2])>, StoreError> {
     let row = sqlx::query_file!("src/incidents/sql/feature.sql", id)
         .fetch_optional(&mut **tx)
         .await
         .map_err(StoreError::doing("reading an incident's feature"))?;
-    Ok(row.map(|r| (r.feature, [r.lon, r.lat])))
+    Ok(row.map(|r| (r.feature.0, [r.lon, r.lat])))
 }
 
 /// Inserts a checked report in `ward`; returns the new incident's id.
@@ -148,10 +150,12 @@ pub async fn commit(
     mut tx: Transaction<'_, Postgres>,
     id: &str,
     idempotency_key: Option<(i64, String)>,
-) -> Result<Value, IncidentError> {
-    let (f, pos) = feature(&mut tx, id)
+) -> Result<Incident, IncidentError> {
+    let (incident, pos) = feature(&mut tx, id)
         .await?
         .ok_or_else(|| IncidentError::NotFound(id.to_string()))?;
+    // the live layer and a replayed answer carry the same JSON as the answer itself
+    let f = serde_json::to_value(&incident).map_err(IncidentError::Encoding)?;
     if let Some((user_id, key)) = &idempotency_key {
         crate::idempotency::store(&mut tx, *user_id, key, axum::http::StatusCode::CREATED, &f)
             .await
@@ -159,34 +163,35 @@ pub async fn commit(
                 "keeping the answer for its idempotency key",
             ))?;
     }
-    let ev = live::record(&mut tx, LAYER, Op::Upsert, id, f.clone(), Some(pos))
+    let ev = live::record(&mut tx, LAYER, Op::Upsert, id, f, Some(pos))
         .await
         .map_err(StoreError::doing("recording an incident's live event"))?;
     tx.commit()
         .await
         .map_err(StoreError::doing("committing an incident's change"))?;
     live.publish(ev).await;
-    Ok(f)
+    Ok(incident)
 }
 
 /// The case history of an incident, oldest step first, as the API shows it.
 pub async fn history(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
-) -> Result<Vec<Value>, StoreError> {
-    sqlx::query_scalar!(
+) -> Result<Vec<HistoryStep>, StoreError> {
+    let steps = sqlx::query_scalar!(
         r#"SELECT jsonb_build_object('at', at, 'username', username, 'from', from_status, 'to', to_status,
-                                     'unit', unit_id, 'comment', comment) AS "step!"
+                                     'unit', unit_id, 'comment', comment) AS "step!: Json<HistoryStep>"
              FROM incident_history WHERE incident_id = $1 ORDER BY at, id"#,
         id
     )
     .fetch_all(&mut **tx)
     .await
-        .map_err(StoreError::doing("reading an incident's history"))
+    .map_err(StoreError::doing("reading an incident's history"))?;
+    Ok(steps.into_iter().map(|Json(s)| s).collect())
 }
 
-pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, StoreError> {
-    sqlx::query_file_scalar!(
+pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Incident>, StoreError> {
+    let rows = sqlx::query_file_scalar!(
         "src/incidents/sql/list.sql",
         q.statuses.as_deref(),
         q.bbox.map(|b| b.min_lon),
@@ -199,7 +204,8 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Value>, StoreError
     )
     .fetch_all(pool)
     .await
-    .map_err(StoreError::doing("listing incidents"))
+    .map_err(StoreError::doing("listing incidents"))?;
+    Ok(rows.into_iter().map(|Json(i)| i).collect())
 }
 
 /// The response units (fire, police, medical, ward teams) a dispatch may name.
