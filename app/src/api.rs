@@ -204,16 +204,36 @@ pub async fn download<B: Serialize + ?Sized>(
     }
 }
 
-/// Percent-encodes a query parameter value ('/' is left as is: it is allowed in a query and keeps
-/// `?next=/ops` readable). Used by the browser and the server alike.
+/// What stays as it is in a query parameter value: RFC 3986's unreserved characters, and '/' (allowed
+/// in a query, and it keeps `?next=/ops` readable).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Percent-encodes a query parameter value (UTF-8, upper-case hex). Used by the browser and the
+/// server alike.
 pub fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_keep_paths_readable_and_escape_the_rest() {
+        assert_eq!(encode("/ops"), "/ops");
+        assert_eq!(
+            encode("nha tho đức bà"),
+            "nha%20tho%20%C4%91%E1%BB%A9c%20b%C3%A0"
+        );
+        assert_eq!(encode("a&b=c?d#e"), "a%26b%3Dc%3Fd%23e");
+        assert_eq!(
+            encode("2026-11-01T00:00:00Z/.."),
+            "2026-11-01T00%3A00%3A00Z/.."
+        );
     }
-    out
 }
