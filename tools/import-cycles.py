@@ -24,7 +24,7 @@ COMMENT = re.compile(r"//.*$", re.M)
 # The composition root of each crate, and its ground floor, by the crate's folder.
 ROOT = {"server": "state"}
 GROUND = {
-    "server": {"error", "config", "db", "geometry", "idempotency", "guard", "headers", "health", "web", "sql", "sync"},
+    "server": {"error", "config", "db", "geometry", "idempotency", "guard", "headers", "health", "web", "sql", "sync", "cluster"},
     "app": {"model", "contract", "live_types", "api"},
 }
 

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod cameras;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod error;

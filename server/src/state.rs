@@ -9,6 +9,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+use crate::cluster::lease;
 use crate::config::Config;
 use crate::live::{Live, LiveConfig};
 use crate::{auth, cameras, db, idempotency, incidents, video};
@@ -61,7 +62,7 @@ impl AppState {
         )
         .await?;
         auth::password::configure(config.sign_in.password_workers);
-        spawn_housekeeping(pool.clone(), config.sign_in.window_secs);
+        spawn_housekeeping(&pool, config.sign_in.window_secs);
         auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users)
             .await
             .map_err(StartError::Users)?;
@@ -69,7 +70,11 @@ impl AppState {
             .await
             .map_err(StartError::Live)?;
         if config.simulate_vehicles {
-            tokio::spawn(cameras::vehicles::run(live.clone(), config.simulate_speed));
+            // once per cluster: every node would otherwise drive the same vehicles
+            let (live, speed) = (live.clone(), config.simulate_speed);
+            lease::run(pool.clone(), lease::VEHICLES, move || {
+                cameras::vehicles::run(live.clone(), speed)
+            });
         }
         let left_open = video::store::close_left_open(&pool, &config.video.server_id)
             .await
@@ -113,21 +118,27 @@ pub fn live_config(config: &Config) -> LiveConfig {
     }
 }
 
-/// Once a minute, for as long as the server runs: sign-in records past their window and idempotency
-/// keys past their 24 hours are deleted, so neither table grows with traffic.
-pub fn spawn_housekeeping(pool: PgPool, sign_in_window_secs: i32) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            every.tick().await;
-            if let Err(e) = auth::attempts::trim(&pool, sign_in_window_secs).await {
-                tracing::warn!(error = %e, "could not trim sign-in records");
-            }
-            if let Err(e) = idempotency::trim(&pool).await {
-                tracing::warn!(error = %e, "could not trim idempotency keys");
-            }
-        }
+/// Once a minute, for as long as the server runs, on the one node of the cluster that holds the
+/// housekeeping lease: sign-in records past their window and idempotency keys past their 24 hours
+/// are deleted, so neither table grows with traffic.
+pub fn spawn_housekeeping(pool: &PgPool, sign_in_window_secs: i32) {
+    let on = pool.clone();
+    lease::run(pool.clone(), lease::HOUSEKEEPING, move || {
+        housekeeping(on.clone(), sign_in_window_secs)
     });
+}
+
+async fn housekeeping(pool: PgPool, sign_in_window_secs: i32) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Err(e) = auth::attempts::trim(&pool, sign_in_window_secs).await {
+            tracing::warn!(error = %e, "could not trim sign-in records");
+        }
+        if let Err(e) = idempotency::trim(&pool).await {
+            tracing::warn!(error = %e, "could not trim idempotency keys");
+        }
+    }
 }
 
 /// Leptos options from the configuration (cargo-leptos' `LEPTOS_*` variables name the same things).
