@@ -28,6 +28,10 @@ pub struct Config {
     pub simulate_vehicles: bool,
     /// How many times faster than real time they drive (`IOC_SIMULATE_SPEED`, 1).
     pub simulate_speed: u32,
+    /// The cluster this node belongs to (`IOC_CLUSTER`, default `ioc-map`): nodes of one cluster
+    /// share the leases of the work done once per cluster (`cluster::lease`). Two clusters on one
+    /// database (say, a staging copy) each run their own.
+    pub cluster: String,
     /// Days the live event log is kept for resuming clients (`IOC_LIVE_RETENTION_DAYS`, default 7).
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
@@ -138,6 +142,8 @@ pub struct VideoConfig {
     /// This server process's name in the viewing audit (`IOC_SERVER_ID`; default host name and
     /// listening port): a restarted process closes the rows its predecessor left open.
     pub server_id: String,
+    /// The cluster whose lease the camera probe runs under (`Config::cluster`).
+    pub cluster: String,
 }
 
 impl Default for VideoConfig {
@@ -154,6 +160,7 @@ impl Default for VideoConfig {
             sessions_per_user: 32,
             sessions_max: 256,
             server_id: "local".into(),
+            cluster: "ioc-map".into(),
         }
     }
 }
@@ -216,8 +223,9 @@ impl VideoConfig {
             turn_password: var("IOC_WEBRTC_TURN_PASSWORD"),
             sessions_per_user: number("IOC_VIDEO_SESSIONS_PER_USER", 32)?,
             sessions_max: number("IOC_VIDEO_SESSIONS_MAX", 256)?,
-            // set by Config::from_env, which knows the port
+            // set by Config::from_env, which knows the port and the cluster
             server_id: String::new(),
+            cluster: String::new(),
         })
     }
 }
@@ -271,6 +279,8 @@ impl Config {
         let mut video = VideoConfig::from_env()?;
         video.server_id = var("IOC_SERVER_ID")
             .unwrap_or_else(|| format!("{}:{}", host_name(), listen_addr.port()));
+        let cluster = var("IOC_CLUSTER").unwrap_or_else(|| "ioc-map".to_string());
+        video.cluster = cluster.clone();
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             listen_addr,
@@ -285,6 +295,7 @@ impl Config {
             simulate_vehicles: var("IOC_SIMULATE_VEHICLES").is_none()
                 || flag("IOC_SIMULATE_VEHICLES")?,
             simulate_speed: number("IOC_SIMULATE_SPEED", 1)?,
+            cluster,
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
             ws_per_user: number("IOC_WS_PER_USER", 16)?,

@@ -62,7 +62,7 @@ impl AppState {
         )
         .await?;
         auth::password::configure(config.sign_in.password_workers);
-        spawn_housekeeping(&pool, config.sign_in.window_secs);
+        spawn_housekeeping(&pool, &config.cluster, config.sign_in.window_secs);
         auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users)
             .await
             .map_err(StartError::Users)?;
@@ -72,7 +72,7 @@ impl AppState {
         if config.simulate_vehicles {
             // once per cluster: every node would otherwise drive the same vehicles
             let (live, speed) = (live.clone(), config.simulate_speed);
-            lease::run(pool.clone(), lease::VEHICLES, move || {
+            lease::run(pool.clone(), &config.cluster, lease::VEHICLES, move || {
                 cameras::vehicles::run(live.clone(), speed)
             });
         }
@@ -93,7 +93,7 @@ impl AppState {
     /// incidents' expiry. (Tests that share one database start here, each with its own live settings.)
     /// Each state records its own rights' endings: two states must not share one live service.
     pub fn on(pool: PgPool, config: Config, live: Arc<Live>) -> AppState {
-        incidents::expiry::spawn(&live);
+        incidents::expiry::spawn(&live, &config.cluster);
         let video = video::Video::start(pool.clone(), live.clone(), config.video.clone());
         AppState {
             leptos_options: leptos_options(&config),
@@ -114,6 +114,7 @@ pub fn live_config(config: &Config) -> LiveConfig {
         queue_capacity: config.ws_queue,
         resume_max: config.live_resume_max,
         memory_events: config.live_resume_max.saturating_mul(2),
+        cluster: config.cluster.clone(),
         ..LiveConfig::default()
     }
 }
@@ -121,9 +122,9 @@ pub fn live_config(config: &Config) -> LiveConfig {
 /// Once a minute, for as long as the server runs, on the one node of the cluster that holds the
 /// housekeeping lease: sign-in records past their window and idempotency keys past their 24 hours
 /// are deleted, so neither table grows with traffic.
-pub fn spawn_housekeeping(pool: &PgPool, sign_in_window_secs: i32) {
+pub fn spawn_housekeeping(pool: &PgPool, cluster: &str, sign_in_window_secs: i32) {
     let on = pool.clone();
-    lease::run(pool.clone(), lease::HOUSEKEEPING, move || {
+    lease::run(pool.clone(), cluster, lease::HOUSEKEEPING, move || {
         housekeeping(on.clone(), sign_in_window_secs)
     });
 }

@@ -56,6 +56,8 @@ pub struct LiveConfig {
     pub resume_max: usize,
     /// Bytes a client may have queued before it is cut off, whatever the frame count.
     pub queue_bytes: usize,
+    /// The cluster whose lease the log's trimming runs under (`Config::cluster`).
+    pub cluster: String,
 }
 
 impl Default for LiveConfig {
@@ -67,6 +69,7 @@ impl Default for LiveConfig {
             closed_linger: Duration::from_secs(600),
             resume_max: 10_000,
             queue_bytes: outbox::DEFAULT_MAX_BYTES,
+            cluster: "ioc-map".into(),
         }
     }
 }
@@ -129,8 +132,16 @@ impl Live {
             hub.load(&f.layer, &f.id, f.feature, [f.lon, f.lat]);
         }
         let live = Arc::new(Live::new(pool, config, hub));
+        // every node polls for what others committed; the log is trimmed by one node of the cluster
         tokio::spawn(recover(Arc::downgrade(&live)));
-        tokio::spawn(housekeeping(Arc::downgrade(&live)));
+        let (owner, weak) = (Arc::downgrade(&live), Arc::downgrade(&live));
+        crate::cluster::lease::run_while(
+            live.pool.clone(),
+            &live.config.cluster,
+            crate::cluster::lease::LIVE_LOG,
+            move || owner.strong_count() > 0,
+            move || housekeeping(weak.clone()),
+        );
         Ok(live)
     }
 

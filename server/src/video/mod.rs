@@ -106,7 +106,15 @@ impl Video {
         });
         tokio::spawn(janitor(Arc::downgrade(&video)));
         if let Some(every) = video.config.probe_every {
-            tokio::spawn(probe::run(Arc::downgrade(&video), every));
+            // once per cluster: a camera is probed by one node, not by each
+            let (owner, job) = (Arc::downgrade(&video), Arc::downgrade(&video));
+            crate::cluster::lease::run_while(
+                video.pool.clone(),
+                &video.config.cluster,
+                crate::cluster::lease::PROBE,
+                move || owner.strong_count() > 0,
+                move || probe::run(job.clone(), every),
+            );
         }
         video
     }

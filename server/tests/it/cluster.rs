@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use server::cluster::lease::{self, Lease};
 
-use crate::common::database_url;
+use crate::common::{database_url, unique_cluster};
 
 /// A job that counts how often it ran on its node, every 50 ms.
 fn counting(
@@ -40,18 +40,19 @@ async fn eventually(within: Duration, ready: impl Fn() -> bool) -> bool {
 
 #[tokio::test]
 async fn a_lease_runs_its_job_on_one_node_and_moves_when_that_node_goes() {
-    // a key of this test alone: the other tests' servers hold the real leases in the same database
+    // a cluster of this test alone: the other tests' servers hold their leases in the same database
+    let cluster = unique_cluster();
     let test_lease = Lease {
         name: "test job",
-        key: 9_000 + (std::process::id() % 1_000) as i32,
+        key: 9_000,
     };
     let (node_a, node_b) = (
         PgPool::connect(&database_url()).await.expect("pool a"),
         PgPool::connect(&database_url()).await.expect("pool b"),
     );
     let (ran_a, ran_b) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let held_a = lease::run(node_a, test_lease, counting(ran_a.clone()));
-    let held_b = lease::run(node_b, test_lease, counting(ran_b.clone()));
+    let held_a = lease::run(node_a, &cluster, test_lease, counting(ran_a.clone()));
+    let held_b = lease::run(node_b, &cluster, test_lease, counting(ran_b.clone()));
 
     let one_runs = || ran_a.load(Ordering::SeqCst) + ran_b.load(Ordering::SeqCst) > 0;
     assert!(
@@ -91,14 +92,15 @@ async fn a_lease_runs_its_job_on_one_node_and_moves_when_that_node_goes() {
 
 #[tokio::test]
 async fn a_job_that_ends_by_itself_gives_its_lease_up() {
+    let cluster = unique_cluster();
     let test_lease = Lease {
         name: "test job that ends",
-        key: 8_000 + (std::process::id() % 1_000) as i32,
+        key: 8_000,
     };
     let node_a = PgPool::connect(&database_url()).await.expect("pool a");
     let ran = Arc::new(AtomicUsize::new(0));
     let counter = ran.clone();
-    let held = lease::run(node_a, test_lease, move || {
+    let held = lease::run(node_a, &cluster, test_lease, move || {
         let counter = counter.clone();
         async move {
             counter.fetch_add(1, Ordering::SeqCst);
@@ -114,7 +116,7 @@ async fn a_job_that_ends_by_itself_gives_its_lease_up() {
         sqlx::query_scalar::<_, bool>(
             "SELECT pg_try_advisory_lock($1, $2) AND pg_advisory_unlock($1, $2)",
         )
-        .bind(lease::CLASS)
+        .bind(lease::class_of(&cluster))
         .bind(test_lease.key)
         .fetch_one(&node_b)
         .await

@@ -87,6 +87,13 @@ pub async fn pool() -> PgPool {
         .expect("connect to the test database")
 }
 
+/// A cluster name no other test server of this run has.
+pub fn unique_cluster() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("test-{}-{n}", std::process::id())
+}
+
 pub fn config(database_url: String) -> Config {
     Config {
         database_url,
@@ -100,6 +107,8 @@ pub fn config(database_url: String) -> Config {
         demo_users: false,
         simulate_vehicles: false,
         simulate_speed: 1,
+        // each test server is a cluster of its own: its expiry runs with its own linger
+        cluster: unique_cluster(),
         live_retention_days: 7,
         ws_queue: 1024,
         ws_per_user: 16,
