@@ -19,10 +19,10 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ioc_map
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 APT_RUN_PACKAGES := postgresql postgresql-contrib ffmpeg fonts-dejavu-core
-APT_TEST_PACKAGES := chromium gdal-bin python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+APT_TEST_PACKAGES := chromium gdal-bin nats-server python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-rtsp iproute2 util-linux
 
-.PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres site api-check e2e lint unit
+.PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres nats site api-check e2e lint unit
 
 help:
 	@echo "make run   - install what is missing, start PostgreSQL, build and serve http://127.0.0.1:3000"
@@ -79,7 +79,7 @@ e2e:
 	unshare -n bash end2end/netns.sh npx playwright test --config end2end/video.config.mjs
 
 deps-run: apt-run rust-tools npm-deps postgres
-deps-test: apt-run apt-test rust-tools npm-deps postgres
+deps-test: apt-run apt-test rust-tools npm-deps postgres nats
 
 # PostgreSQL from Debian and the PostGIS package matching the server's major version.
 apt-run:
@@ -119,3 +119,12 @@ postgres:
 	  pg_ctlcluster --skip-systemctl-redirect $$ver main start; }
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 	  echo "PostgreSQL did not start on 127.0.0.1:5432"; exit 1
+
+# NATS with JetStream on 127.0.0.1:4222, for the tests of the event bus between nodes (the server
+# itself needs it only when IOC_NATS_URL is set). Started in the background if nothing listens there.
+nats:
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then \
+	  echo "starting nats-server with JetStream on 127.0.0.1:4222"; mkdir -p target/nats; \
+	  setsid nohup nats-server -js -a 127.0.0.1 -p 4222 -sd target/nats >target/nats/server.log 2>&1 & \
+	  for i in $$(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null && exit 0; sleep 0.2; done; \
+	  echo "nats-server did not start on 127.0.0.1:4222 (see target/nats/server.log)"; exit 1; fi

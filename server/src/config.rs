@@ -32,6 +32,9 @@ pub struct Config {
     /// share the leases of the work done once per cluster (`cluster::lease`). Two clusters on one
     /// database (say, a staging copy) each run their own.
     pub cluster: String,
+    /// The NATS server whose JetStream carries live events between the cluster's nodes
+    /// (`IOC_NATS_URL`, e.g. `nats://127.0.0.1:4222`; unset: no bus, one node polls the log).
+    pub nats_url: Option<String>,
     /// Days the live event log is kept for resuming clients (`IOC_LIVE_RETENTION_DAYS`, default 7).
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
@@ -296,6 +299,7 @@ impl Config {
                 || flag("IOC_SIMULATE_VEHICLES")?,
             simulate_speed: number("IOC_SIMULATE_SPEED", 1)?,
             cluster,
+            nats_url: var("IOC_NATS_URL"),
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
             ws_per_user: number("IOC_WS_PER_USER", 16)?,

@@ -9,7 +9,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
-use crate::cluster::lease;
+use crate::cluster::{self, lease};
 use crate::config::Config;
 use crate::live::{Live, LiveConfig};
 use crate::{auth, cameras, db, idempotency, incidents, video};
@@ -69,6 +69,16 @@ impl AppState {
         let live = Live::start(pool.clone(), live_config(&config))
             .await
             .map_err(StartError::Live)?;
+        if let Some(url) = &config.nats_url {
+            // without the bus the node still works: other nodes' events come from polling the log
+            let joined = match cluster::bus::Bus::connect(url, &config.cluster).await {
+                Ok(bus) => live.attach_bus(bus).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = joined {
+                tracing::error!(error = %e, "no event bus: other nodes' events come from polling the log");
+            }
+        }
         if config.simulate_vehicles {
             // once per cluster: every node would otherwise drive the same vehicles
             let (live, speed) = (live.clone(), config.simulate_speed);

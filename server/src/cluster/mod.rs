@@ -1,4 +1,6 @@
-//! What nodes of a cluster share beyond PostgreSQL. Today: the leases under which the work done once
-//! per cluster runs (`lease`). The event bus between nodes (NATS JetStream) is issue #11's next step.
+//! What the nodes of a cluster share beyond PostgreSQL: the leases under which the work done once
+//! per cluster runs (`lease`), and the event bus that tells every node of a live event at once
+//! (`bus`, NATS JetStream, when `IOC_NATS_URL` is set).
 
+pub mod bus;
 pub mod lease;

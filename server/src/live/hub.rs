@@ -20,8 +20,8 @@ pub type Key = (String, String);
 /// Margin around a client's bbox, as a share of its size, so features at the edge do not flicker.
 pub const MARGIN: f64 = 0.1;
 
-/// One committed change of a live feature.
-#[derive(Clone, Debug, PartialEq)]
+/// One committed change of a live feature (also what the event bus between nodes carries).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveEvent {
     pub seq: i64,
     pub layer: String,

@@ -58,6 +58,10 @@ pub struct LiveConfig {
     pub queue_bytes: usize,
     /// The cluster whose lease the log's trimming runs under (`Config::cluster`).
     pub cluster: String,
+    /// How often the log is read for events other nodes committed, without a bus (500 ms) and
+    /// with one (5 s: the bus brings them at once; polling only covers what it lost).
+    pub poll_every: Duration,
+    pub poll_with_bus: Duration,
 }
 
 impl Default for LiveConfig {
@@ -70,6 +74,8 @@ impl Default for LiveConfig {
             resume_max: 10_000,
             queue_bytes: outbox::DEFAULT_MAX_BYTES,
             cluster: "ioc-map".into(),
+            poll_every: Duration::from_millis(500),
+            poll_with_bus: Duration::from_secs(5),
         }
     }
 }
@@ -112,6 +118,8 @@ pub struct Live {
     /// Each user's budget of view changes (subscribes after a socket's first): tokens and when
     /// they were counted.
     view_budgets: Mutex<HashMap<i64, (f64, tokio::time::Instant)>>,
+    /// Where this node's committed events go for the other nodes (`attach_bus`), when there is a bus.
+    to_bus: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<LiveEvent>>,
 }
 
 /// View changes a user's sockets may make per second together, and in a burst: a person panning and
@@ -161,6 +169,7 @@ impl Live {
             closing: Default::default(),
             view_budgets: Default::default(),
             sockets_by_user: Default::default(),
+            to_bus: std::sync::OnceLock::new(),
             pool,
         }
     }
@@ -169,6 +178,16 @@ impl Live {
     /// missing earlier one is read from PostgreSQL (it is committed: seqs are taken under a row lock,
     /// so they commit in order; another server process may have written it).
     pub async fn publish(&self, ev: LiveEvent) {
+        if let Some(to_bus) = self.to_bus.get() {
+            // the other nodes hear of it through the bus; sending never waits on NATS
+            let _ = to_bus.send(ev.clone());
+        }
+        self.take_in(ev).await;
+    }
+
+    /// An event committed on this node or heard from the bus: published in seq order, a gap read
+    /// back from PostgreSQL.
+    async fn take_in(&self, ev: LiveEvent) {
         let missing = {
             let mut pending = lock(&self.pending);
             pending.hold(ev);
@@ -206,6 +225,49 @@ impl Live {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not read live events"),
+        }
+    }
+
+    /// Joins the cluster's event bus: this node's committed events are published to it (by a task
+    /// of their own, so a slow NATS never holds a request), and every event on it, from any node,
+    /// is taken in. From then on the log is polled only every `poll_with_bus`.
+    pub async fn attach_bus(
+        self: &Arc<Self>,
+        bus: crate::cluster::bus::Bus,
+    ) -> Result<(), crate::cluster::bus::BusError> {
+        use futures_util::StreamExt;
+        // subscribe first: nothing published after this call can be missed
+        let mut events = Box::pin(bus.subscribe::<LiveEvent>().await?);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<LiveEvent>();
+        if self.to_bus.set(tx).is_err() {
+            return Ok(());
+        }
+        let publisher = bus.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = rx.recv().await {
+                if let Err(e) = publisher.publish(&ev).await {
+                    tracing::warn!(seq = ev.seq, error = %e, "live event not on the bus: other nodes read it from the log");
+                }
+            }
+        });
+        let live = Arc::downgrade(self);
+        tokio::spawn(async move {
+            while let Some(ev) = events.next().await {
+                let Some(live) = live.upgrade() else { return };
+                live.take_in(ev).await;
+            }
+            tracing::warn!("the event bus ended: other nodes' events come from the log's polling");
+        });
+        tracing::info!(stream = %bus.stream, "live events shared over the NATS JetStream bus");
+        Ok(())
+    }
+
+    /// How long until the next poll of the log.
+    fn poll_interval(&self) -> Duration {
+        if self.to_bus.get().is_some() {
+            self.config.poll_with_bus
+        } else {
+            self.config.poll_every
         }
     }
 
@@ -420,13 +482,14 @@ impl Live {
     }
 }
 
-/// Every 500 ms: pick up events committed elsewhere or lost between commit and publish. A task of
-/// its own, so that no housekeeping can delay it.
+/// Every `poll_every` (500 ms; with a bus `poll_with_bus`, 5 s): pick up events committed elsewhere
+/// or lost between commit and publish. A task of its own, so that no housekeeping can delay it.
 async fn recover(live: std::sync::Weak<Live>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        let Some(every) = live.upgrade().map(|l| l.poll_interval()) else {
+            return;
+        };
+        tokio::time::sleep(every).await;
         let Some(live) = live.upgrade() else { return };
         live.poll().await;
     }

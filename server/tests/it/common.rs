@@ -109,6 +109,7 @@ pub fn config(database_url: String) -> Config {
         simulate_speed: 1,
         // each test server is a cluster of its own: its expiry runs with its own linger
         cluster: unique_cluster(),
+        nats_url: None,
         live_retention_days: 7,
         ws_queue: 1024,
         ws_per_user: 16,

@@ -1,0 +1,163 @@
+//! The event bus between the nodes of a cluster: NATS JetStream (issue #11).
+//!
+//! After its transaction commits, a node publishes each live event to the cluster's stream; every
+//! node consumes the stream with an ordered consumer and feeds its live hub, which puts events in
+//! `seq` order and reads any gap back from PostgreSQL. PostgreSQL stays the system of record and the
+//! source of `seq`: the stream only makes other nodes hear of an event at once instead of at their
+//! next poll, so it may be purged or lost without losing anything (the nodes still poll, slowly).
+//!
+//! With `IOC_NATS_URL` unset there is no bus: one node runs on its own, polling as before. The bus
+//! carries any serde message; the live service decides what an event is (`live::attach_bus`).
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, stream};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// How long the stream keeps events: long enough for a node that restarts to pick up where it was
+/// (it reads older ones from PostgreSQL anyway), short enough to stay small.
+pub const MAX_AGE: Duration = Duration::from_secs(600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("while connecting to NATS at {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    #[error("while creating the JetStream stream {stream}: {cause}")]
+    Stream { stream: String, cause: String },
+    #[error("while creating this node's consumer of {stream}: {cause}")]
+    Consumer { stream: String, cause: String },
+    #[error("while publishing a live event: {0}")]
+    Publish(String),
+    #[error("while purging the stream: {0}")]
+    Purge(String),
+}
+
+/// A cluster's stream on one NATS server.
+#[derive(Clone)]
+pub struct Bus {
+    js: jetstream::Context,
+    /// `IOC_LIVE_<cluster>`: one stream per cluster, so two clusters on one NATS keep apart.
+    pub stream: String,
+    subject: String,
+}
+
+/// The cluster's name as NATS allows it in stream names and subjects (letters, digits, `-`, `_`).
+fn token(cluster: &str) -> String {
+    cluster
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+impl Bus {
+    /// Connects and makes sure the cluster's stream exists (any node may be the first).
+    pub async fn connect(url: &str, cluster: &str) -> Result<Bus, BusError> {
+        let client = async_nats::ConnectOptions::new()
+            .name("ioc-map")
+            .connection_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .map_err(|source| BusError::Connect {
+                url: url.to_string(),
+                source,
+            })?;
+        let js = jetstream::new(client);
+        let name = token(cluster);
+        let stream = format!("IOC_LIVE_{name}");
+        let subject = format!("ioc.{name}.live");
+        js.get_or_create_stream(stream::Config {
+            name: stream.clone(),
+            subjects: vec![subject.clone()],
+            max_age: MAX_AGE,
+            storage: stream::StorageType::Memory,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| BusError::Stream {
+            stream: stream.clone(),
+            cause: e.to_string(),
+        })?;
+        Ok(Bus {
+            js,
+            stream,
+            subject,
+        })
+    }
+
+    /// Publishes a message and waits for the stream to have it.
+    pub async fn publish<T: Serialize>(&self, message: &T) -> Result<(), BusError> {
+        let fail = |e: &dyn std::fmt::Display| BusError::Publish(e.to_string());
+        let body = serde_json::to_vec(message).map_err(|e| fail(&e))?;
+        let ack = self
+            .js
+            .publish(self.subject.clone(), body.into())
+            .await
+            .map_err(|e| fail(&e))?;
+        ack.await.map(drop).map_err(|e| fail(&e))
+    }
+
+    /// The messages published from now on, by any node (this one's own too), in stream order. An
+    /// ordered consumer recreates itself after a loss, so the stream only ends with the connection;
+    /// a message that does not read as `T` is skipped (the log has it).
+    pub async fn subscribe<T: DeserializeOwned + Send + 'static>(
+        &self,
+    ) -> Result<impl futures_util::Stream<Item = T> + Send + 'static, BusError> {
+        let fail = |e: &dyn std::fmt::Display| BusError::Consumer {
+            stream: self.stream.clone(),
+            cause: e.to_string(),
+        };
+        let stream = self
+            .js
+            .get_stream(&self.stream)
+            .await
+            .map_err(|e| fail(&e))?;
+        let inbox = self.js.client().new_inbox();
+        let consumer = stream
+            .create_consumer(consumer::push::OrderedConfig {
+                deliver_subject: inbox,
+                deliver_policy: consumer::DeliverPolicy::New,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| fail(&e))?;
+        let messages = consumer.messages().await.map_err(|e| fail(&e))?;
+        Ok(messages.filter_map(|m| async move {
+            match m {
+                Ok(m) => match serde_json::from_slice::<T>(&m.payload) {
+                    Ok(message) => Some(message),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a message on the bus is not readable: skipped (the log has it)");
+                        None
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "the bus's consumer failed; it recreates itself");
+                    None
+                }
+            }
+        }))
+    }
+
+    /// Empties the stream (for tests and for operators: nothing is lost, the log has every event).
+    pub async fn purge(&self) -> Result<u64, BusError> {
+        let fail = |e: &dyn std::fmt::Display| BusError::Purge(e.to_string());
+        let stream = self
+            .js
+            .get_stream(&self.stream)
+            .await
+            .map_err(|e| fail(&e))?;
+        stream.purge().await.map(|r| r.purged).map_err(|e| fail(&e))
+    }
+}
