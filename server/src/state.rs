@@ -69,14 +69,20 @@ impl AppState {
         let live = Live::start(pool.clone(), live_config(&config))
             .await
             .map_err(StartError::Live)?;
-        if let Some(url) = &config.nats_url {
-            // without the bus the node still works: other nodes' events come from polling the log
-            let joined = match cluster::bus::Bus::connect(url, &config.cluster).await {
-                Ok(bus) => live.attach_bus(bus).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = joined {
-                tracing::error!(error = %e, "no event bus: other nodes' events come from polling the log");
+        // without the bus the node still works: other nodes' events come from polling the log
+        let bus = match &config.nats_url {
+            Some(url) => match cluster::bus::Bus::connect(url, &config.cluster).await {
+                Ok(bus) => Some(bus),
+                Err(e) => {
+                    tracing::error!(error = %e, "no event bus: other nodes' events come from polling the log");
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(bus) = &bus {
+            if let Err(e) = live.attach_bus(bus.clone()).await {
+                tracing::error!(error = %e, "live events do not cross nodes: they come from polling the log");
             }
         }
         if config.simulate_vehicles {
@@ -96,7 +102,13 @@ impl AppState {
                 "closed viewing audit rows the previous run left open"
             );
         }
-        Ok(AppState::on(pool, config, live))
+        let state = AppState::on(pool, config, live);
+        if let Some(bus) = bus {
+            if let Err(e) = auth::revoke::join_bus(&state, bus).await {
+                tracing::error!(error = %e, "rights ended on other nodes reach this one only through the database");
+            }
+        }
+        Ok(state)
     }
 
     /// The services on a prepared pool and a live service already started: the video service, the

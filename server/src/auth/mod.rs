@@ -110,10 +110,24 @@ pub fn client_address(req_extensions: &axum::http::Extensions) -> String {
 
 /// One server's memory of rights: the sessions it has recently checked and the endings (sign-outs,
 /// revocations, demotions) it has recorded since. Held by `AppState`, never by the process.
-#[derive(Default)]
 pub struct Rights {
     pub endings: revoke::Endings,
     pub sessions: cache::SessionCache,
+    /// The cluster's bus, when there is one: endings are told to the other nodes over it.
+    pub bus: std::sync::OnceLock<crate::cluster::bus::Bus>,
+    /// This node among the cluster's (random), so that it skips what it told the bus itself.
+    pub node: u64,
+}
+
+impl Default for Rights {
+    fn default() -> Rights {
+        Rights {
+            endings: Default::default(),
+            sessions: Default::default(),
+            bus: std::sync::OnceLock::new(),
+            node: rand::random(),
+        }
+    }
 }
 
 /// The requester; Err when their session or token could not be looked up (the database is down):

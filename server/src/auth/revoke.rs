@@ -2,8 +2,9 @@
 //! that, only this module ends them: signing out ends that session's, revoking a token ends what it
 //! opened, and disabling a user, changing their role or their password ends all of the user's.
 //!
-//! The endings reach this server process only: with several processes behind a load balancer they
-//! must be carried between them (the cluster bus of the multi-node work).
+//! With a cluster bus (`IOC_NATS_URL`), each ending and change is also told to the other nodes
+//! ([`join_bus`]), which end what it covers on their side at once; without one, the endings reach
+//! this server process only.
 //!
 //! Every ending is numbered (a generation). A request reads the generation before it looks up its
 //! rights; whatever it opens afterwards is checked against the endings recorded since
@@ -17,10 +18,11 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use crate::cluster::bus::{Bus, Topic};
 use crate::AppState;
 
 /// What a request was authenticated with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Credential {
     /// A session: the digest of its cookie token.
     Session(Vec<u8>),
@@ -36,7 +38,7 @@ pub struct Holder {
 }
 
 /// What an ending covers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Ended {
     /// Everything of this user (disabled, role changed, password changed or reset).
     User(i64),
@@ -112,8 +114,13 @@ impl Endings {
 }
 
 /// A change to a user that ends nothing (a new display name): the cache forgets them, and rights
-/// read before it are not remembered.
+/// read before it are not remembered (on every node).
 pub fn changed(state: &AppState, user_id: i64) {
+    changed_here(state, user_id);
+    tell_other_nodes(state, What::Changed { user_id });
+}
+
+fn changed_here(state: &AppState, user_id: i64) {
     state.rights.endings.bump();
     state.rights.sessions.forget_user(user_id);
 }
@@ -137,6 +144,72 @@ pub async fn uncancelled<T: Send + 'static>(
 /// `reason` (code 4001), video sessions end (their audit rows say `reason`). Call it after the
 /// database change has committed, so that nothing can read the old rights back in.
 pub async fn end(state: &AppState, ended: Ended, reason: &str) {
+    end_here(state, ended.clone(), reason).await;
+    tell_other_nodes(
+        state,
+        What::Ended {
+            ended,
+            reason: reason.to_string(),
+        },
+    );
+}
+
+/// What one node tells the others about rights.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Notice {
+    /// The node that told it (`Rights::node`).
+    from: u64,
+    what: What,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+enum What {
+    Ended { ended: Ended, reason: String },
+    Changed { user_id: i64 },
+}
+
+/// Tells the other nodes, when there is a bus; never waits for it (the change has committed: a
+/// node that misses this still sees the database on its next look-up, once its cache entry ages).
+fn tell_other_nodes(state: &AppState, what: What) {
+    let Some(bus) = state.rights.bus.get().cloned() else {
+        return;
+    };
+    let notice = Notice {
+        from: state.rights.node,
+        what,
+    };
+    tokio::spawn(async move {
+        if let Err(e) = bus.publish(Topic::Rights, &notice).await {
+            tracing::warn!(error = %e, ?notice, "could not tell the other nodes that rights ended");
+        }
+    });
+}
+
+/// Joins the cluster's bus: from now on this node tells the others what it ends, and ends what they
+/// tell it (within the bus's few milliseconds, well inside the 2 s target).
+pub async fn join_bus(state: &AppState, bus: Bus) -> Result<(), crate::cluster::bus::BusError> {
+    use futures_util::StreamExt;
+    let mut notices = Box::pin(bus.subscribe::<Notice>(Topic::Rights).await?);
+    if state.rights.bus.set(bus).is_err() {
+        return Ok(());
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        while let Some(n) = notices.next().await {
+            if n.from == state.rights.node {
+                continue;
+            }
+            match n.what {
+                What::Ended { ended, reason } => end_here(&state, ended, &reason).await,
+                What::Changed { user_id } => changed_here(&state, user_id),
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Ends what `ended` covers on this node.
+async fn end_here(state: &AppState, ended: Ended, reason: &str) {
     let rights = &state.rights;
     rights.endings.record(ended.clone());
     match &ended {

@@ -38,13 +38,32 @@ pub enum BusError {
     Purge(String),
 }
 
+/// What a message on the bus is about; each is a subject of the cluster's stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// Committed live events (`live`).
+    Live,
+    /// Rights taken away (`auth::revoke`): every node ends what they cover.
+    Rights,
+}
+
+impl Topic {
+    fn word(self) -> &'static str {
+        match self {
+            Topic::Live => "live",
+            Topic::Rights => "rights",
+        }
+    }
+}
+
 /// A cluster's stream on one NATS server.
 #[derive(Clone)]
 pub struct Bus {
     js: jetstream::Context,
     /// `IOC_LIVE_<cluster>`: one stream per cluster, so two clusters on one NATS keep apart.
     pub stream: String,
-    subject: String,
+    /// `ioc.<cluster>`: the subjects are `ioc.<cluster>.<topic>`.
+    prefix: String,
 }
 
 /// The cluster's name as NATS allows it in stream names and subjects (letters, digits, `-`, `_`).
@@ -76,10 +95,13 @@ impl Bus {
         let js = jetstream::new(client);
         let name = token(cluster);
         let stream = format!("IOC_LIVE_{name}");
-        let subject = format!("ioc.{name}.live");
-        js.get_or_create_stream(stream::Config {
+        let prefix = format!("ioc.{name}");
+        // create or update: a stream an older node made may lack a newer topic
+        js.create_or_update_stream(stream::Config {
             name: stream.clone(),
-            subjects: vec![subject.clone()],
+            subjects: [Topic::Live, Topic::Rights]
+                .map(|t| format!("{prefix}.{}", t.word()))
+                .to_vec(),
             max_age: MAX_AGE,
             storage: stream::StorageType::Memory,
             ..Default::default()
@@ -89,20 +111,16 @@ impl Bus {
             stream: stream.clone(),
             cause: e.to_string(),
         })?;
-        Ok(Bus {
-            js,
-            stream,
-            subject,
-        })
+        Ok(Bus { js, stream, prefix })
     }
 
     /// Publishes a message and waits for the stream to have it.
-    pub async fn publish<T: Serialize>(&self, message: &T) -> Result<(), BusError> {
+    pub async fn publish<T: Serialize>(&self, topic: Topic, message: &T) -> Result<(), BusError> {
         let fail = |e: &dyn std::fmt::Display| BusError::Publish(e.to_string());
         let body = serde_json::to_vec(message).map_err(|e| fail(&e))?;
         let ack = self
             .js
-            .publish(self.subject.clone(), body.into())
+            .publish(format!("{}.{}", self.prefix, topic.word()), body.into())
             .await
             .map_err(|e| fail(&e))?;
         ack.await.map(drop).map_err(|e| fail(&e))
@@ -113,6 +131,7 @@ impl Bus {
     /// a message that does not read as `T` is skipped (the log has it).
     pub async fn subscribe<T: DeserializeOwned + Send + 'static>(
         &self,
+        topic: Topic,
     ) -> Result<impl futures_util::Stream<Item = T> + Send + 'static, BusError> {
         let fail = |e: &dyn std::fmt::Display| BusError::Consumer {
             stream: self.stream.clone(),
@@ -127,6 +146,7 @@ impl Bus {
         let consumer = stream
             .create_consumer(consumer::push::OrderedConfig {
                 deliver_subject: inbox,
+                filter_subject: format!("{}.{}", self.prefix, topic.word()),
                 deliver_policy: consumer::DeliverPolicy::New,
                 ..Default::default()
             })

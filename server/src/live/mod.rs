@@ -235,9 +235,10 @@ impl Live {
         self: &Arc<Self>,
         bus: crate::cluster::bus::Bus,
     ) -> Result<(), crate::cluster::bus::BusError> {
+        use crate::cluster::bus::Topic;
         use futures_util::StreamExt;
         // subscribe first: nothing published after this call can be missed
-        let mut events = Box::pin(bus.subscribe::<LiveEvent>().await?);
+        let mut events = Box::pin(bus.subscribe::<LiveEvent>(Topic::Live).await?);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<LiveEvent>();
         if self.to_bus.set(tx).is_err() {
             return Ok(());
@@ -245,7 +246,7 @@ impl Live {
         let publisher = bus.clone();
         tokio::spawn(async move {
             while let Some(ev) = rx.recv().await {
-                if let Err(e) = publisher.publish(&ev).await {
+                if let Err(e) = publisher.publish(Topic::Live, &ev).await {
                     tracing::warn!(seq = ev.seq, error = %e, "live event not on the bus: other nodes read it from the log");
                 }
             }

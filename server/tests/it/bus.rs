@@ -86,3 +86,55 @@ async fn an_event_committed_on_one_node_reaches_another_over_jetstream_and_a_pur
         "the hub publishes in seq order with no gap, so B has the lost event too"
     );
 }
+
+/// One node of `cluster` on the test database, on the bus: its router and address.
+async fn node(cluster: &str) -> (axum::Router, std::net::SocketAddr) {
+    let db = pool().await;
+    let live = Live::start(db.clone(), node_config(cluster))
+        .await
+        .expect("live");
+    let mut config = crate::common::config(crate::common::database_url());
+    config.cluster = cluster.to_string();
+    let state = server::AppState::on(db, config, live.clone());
+    let bus = Bus::connect(NATS, cluster).await.expect("NATS");
+    live.attach_bus(bus.clone()).await.expect("live on the bus");
+    server::auth::revoke::join_bus(&state, bus)
+        .await
+        .expect("rights on the bus");
+    let app = server::router(state);
+    let addr = crate::common::serve(app.clone()).await;
+    (app, addr)
+}
+
+#[tokio::test]
+async fn rights_taken_away_on_one_node_end_sockets_on_another() {
+    use crate::rights::{closed_within, cookie_of, new_operator, patch_user, socket};
+    let cluster = unique_cluster();
+    let (app_a, _) = node(&cluster).await;
+    let (app_b, addr_b) = node(&cluster).await;
+    let id = new_operator(&app_a, "bus-rights").await;
+    // a session signed in on node A, its socket on node B; signing out on A closes it on B
+    let signed_in_on_a = cookie_of(&app_a, "bus-rights", "rights-test-2026").await;
+    let mut on_b = socket(addr_b, ("cookie", &signed_in_on_a)).await;
+    let out = crate::common::send(
+        &app_a,
+        crate::common::json_request("DELETE", "/api/session", &json!({}), Some(&signed_in_on_a)),
+    )
+    .await;
+    assert_eq!(out.status, 204);
+    let (took, reason) = closed_within(&mut on_b)
+        .await
+        .expect("signing out on node A closes the session's socket on node B");
+    assert!(reason.contains("signed out"), "{reason}");
+    println!("bus: sign-out on node A closed the socket on node B in {took:.2?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // disabling the user on node A closes their other session's socket on node B
+    let on_b_cookie = cookie_of(&app_b, "bus-rights", "rights-test-2026").await;
+    let mut again = socket(addr_b, ("cookie", &on_b_cookie)).await;
+    patch_user(&app_a, id, json!({"disabled": true})).await;
+    let (took, _) = closed_within(&mut again)
+        .await
+        .expect("disabling on node A closes the user's socket on node B");
+    println!("bus: disabling on node A closed the socket on node B in {took:.2?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}

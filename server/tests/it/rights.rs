@@ -56,7 +56,7 @@ pub(crate) async fn cookie_of(app: &axum::Router, name: &str, password: &str) ->
     set.split(';').next().expect("name=value").to_string()
 }
 
-async fn socket(addr: std::net::SocketAddr, header: (&'static str, &str)) -> Ws {
+pub(crate) async fn socket(addr: std::net::SocketAddr, header: (&'static str, &str)) -> Ws {
     let mut req = format!("ws://{addr}/ws")
         .into_client_request()
         .expect("request");
@@ -74,7 +74,7 @@ async fn socket(addr: std::net::SocketAddr, header: (&'static str, &str)) -> Ws 
 
 /// How long until the server closes the socket (code 4001: rights ended), within 10 s; None if it
 /// stays open.
-async fn closed_within(ws: &mut Ws) -> Option<(Duration, String)> {
+pub(crate) async fn closed_within(ws: &mut Ws) -> Option<(Duration, String)> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(10) {
         match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
@@ -109,7 +109,7 @@ async fn still_open(ws: &mut Ws) -> bool {
 }
 
 /// An admin changes a user.
-async fn patch_user(app: &axum::Router, id: i64, body: Value) {
+pub(crate) async fn patch_user(app: &axum::Router, id: i64, body: Value) {
     let a = request_as(
         app,
         Who::Admin,
