@@ -19,7 +19,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ioc_map
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 APT_RUN_PACKAGES := postgresql postgresql-contrib ffmpeg fonts-dejavu-core
-APT_TEST_PACKAGES := chromium gdal-bin nats-server python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+APT_TEST_PACKAGES := chromium gdal-bin nats-server haproxy python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-rtsp iproute2 util-linux
 
 .PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres nats site api-check e2e lint unit

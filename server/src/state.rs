@@ -103,6 +103,11 @@ impl AppState {
             );
         }
         let state = AppState::on(pool, config, live);
+        if let Some(bus) = &bus {
+            if let Err(e) = state.video.attach_bus(bus).await {
+                tracing::error!(error = %e, "no video leases: each node pulls the cameras its viewers watch");
+            }
+        }
         if let Some(bus) = bus {
             if let Err(e) = auth::revoke::join_bus(&state, bus).await {
                 tracing::error!(error = %e, "rights ended on other nodes reach this one only through the database");

@@ -36,6 +36,8 @@ pub enum BusError {
     Publish(String),
     #[error("while purging the stream: {0}")]
     Purge(String),
+    #[error("while opening the key-value bucket {bucket}: {cause}")]
+    KeyValue { bucket: String, cause: String },
 }
 
 /// What a message on the bus is about; each is a subject of the cluster's stream.
@@ -64,6 +66,8 @@ pub struct Bus {
     pub stream: String,
     /// `ioc.<cluster>`: the subjects are `ioc.<cluster>.<topic>`.
     prefix: String,
+    /// The cluster's name as NATS allows it (see [`token`]), for other subjects and buckets.
+    pub token: String,
 }
 
 /// The cluster's name as NATS allows it in stream names and subjects (letters, digits, `-`, `_`).
@@ -111,7 +115,54 @@ impl Bus {
             stream: stream.clone(),
             cause: e.to_string(),
         })?;
-        Ok(Bus { js, stream, prefix })
+        Ok(Bus {
+            js,
+            stream,
+            prefix,
+            token: name,
+        })
+    }
+
+    /// The connection itself, for plain (not stored) subjects such as relayed video frames.
+    pub fn client(&self) -> async_nats::Client {
+        self.js.client()
+    }
+
+    /// A key-value bucket whose entries expire `ttl` after they were last written (leases), kept in
+    /// memory, created by whichever node comes first.
+    ///
+    /// The bucket's stream is made here with the KV conventions (`KV_<bucket>`, subjects
+    /// `$KV.<bucket>.>`, one message per key, rollups, no deletes, direct gets) and then bound as
+    /// a bucket: the client's own `create_key_value` first asks for the account's limits, whose
+    /// answer from NATS 2.9 it cannot read.
+    pub async fn key_value(
+        &self,
+        bucket: &str,
+        ttl: Duration,
+    ) -> Result<jetstream::kv::Store, BusError> {
+        let fail = |e: &dyn std::fmt::Display| BusError::KeyValue {
+            bucket: bucket.to_string(),
+            cause: e.to_string(),
+        };
+        if let Ok(store) = self.js.get_key_value(bucket).await {
+            return Ok(store);
+        }
+        self.js
+            .get_or_create_stream(stream::Config {
+                name: format!("KV_{bucket}"),
+                subjects: vec![format!("$KV.{bucket}.>")],
+                max_messages_per_subject: 1,
+                max_age: ttl,
+                storage: stream::StorageType::Memory,
+                allow_rollup: true,
+                deny_delete: true,
+                allow_direct: true,
+                discard: stream::DiscardPolicy::New,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| fail(&e))?;
+        self.js.get_key_value(bucket).await.map_err(|e| fail(&e))
     }
 
     /// Publishes a message and waits for the stream to have it.

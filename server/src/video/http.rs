@@ -131,21 +131,29 @@ fn refusal(video: &Video, e: PeerError) -> VideoError {
     }
 }
 
-/// Ends a session: its owner or an admin.
+/// Ends a session: its owner or an admin. A session another node of the cluster holds (the
+/// balancer sent the DELETE elsewhere than the offer) is ended by that node.
 async fn remove(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path((camera, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let user = principal.user.ok_or(VideoError::SignedOut)?;
-    let session = state
-        .video
-        .session(&id)
-        .filter(|s| s.camera == camera)
-        .ok_or_else(|| VideoError::NoSession {
-            session: id.clone(),
-            camera: camera.clone(),
-        })?;
+    let no_session = || VideoError::NoSession {
+        session: id.clone(),
+        camera: camera.clone(),
+    };
+    let Some(session) = state.video.session(&id).filter(|s| s.camera == camera) else {
+        let relay = state.video.relay().ok_or_else(no_session)?;
+        return match relay
+            .end_elsewhere(&id, &camera, user.id, user.is_admin())
+            .await
+        {
+            Some(super::relay::EndAnswer::Ended) => Ok(StatusCode::OK),
+            Some(super::relay::EndAnswer::NotYours) => Err(VideoError::NotYours.into()),
+            None => Err(no_session().into()),
+        };
+    };
     if session.user_id != user.id && !user.is_admin() {
         return Err(VideoError::NotYours.into());
     }

@@ -8,6 +8,8 @@
 //! - `http`: the WHEP endpoints and the viewing audit's; `whep`: each viewer's session and its
 //!   forwarding task; `store`: the viewing audit (who watched what); `error`: what a viewer is told;
 //! - `probe`: unwatched cameras' online/offline, reported to the cameras' status writer;
+//! - `relay`: with a cluster bus, one pull per camera in the cluster (a lease in NATS KV) and the
+//!   owner's frames relayed over NATS to the other nodes' viewers;
 //! - `metrics`: `GET /metrics`.
 //!
 //! Cameras themselves (their rows, status and live layer) are the `cameras` capability's.
@@ -19,6 +21,7 @@ pub mod metrics;
 pub mod packetize;
 pub mod peer;
 pub mod probe;
+pub mod relay;
 pub mod source;
 pub mod store;
 pub mod whep;
@@ -57,6 +60,12 @@ pub struct Video {
     past_pull_errors: std::sync::atomic::AtomicU64,
     pub counters: metrics::Counters,
     pub peers: peer::PeerFactory,
+    /// The cluster's side of the pulls, once a bus is attached ([`Video::attach_bus`]).
+    relay: std::sync::OnceLock<Arc<relay::Relay>>,
+    /// Cameras this node pulls for other nodes' viewers: the lifecycle epoch their want holds, and
+    /// when they last said they want it ([`Video::remote_want`]).
+    remote: Mutex<HashMap<String, (u64, Instant)>>,
+    me: std::sync::Weak<Video>,
 }
 
 /// A reserved place for a session being set up ([`Video::reserve`]).
@@ -90,7 +99,10 @@ impl Video {
     /// Starts the service: the janitor that stops idle pulls, and the probe of unwatched cameras.
     pub fn start(pool: PgPool, live: Arc<Live>, config: VideoConfig) -> Arc<Video> {
         let status = StatusWriter::start(live.clone());
-        let video = Arc::new(Video {
+        let video = Arc::new_cyclic(|me| Video {
+            me: me.clone(),
+            relay: std::sync::OnceLock::new(),
+            remote: Mutex::new(HashMap::new()),
             lifecycle: Mutex::new(Lifecycle::new(config.grace)),
             peers: peer::PeerFactory::new(&config),
             config,
@@ -134,10 +146,55 @@ impl Video {
             .or_insert_with(|| {
                 self.counters.pulls_started.fetch_add(1, Ordering::Relaxed);
                 let sink: Arc<dyn source::StatusSink> = self.status.clone();
-                Pull::start(camera, url, sink)
+                match self.relay.get() {
+                    Some(relay) => {
+                        let opener = Arc::new(relay::ClusterOpener {
+                            relay: relay.clone(),
+                            camera: camera.to_string(),
+                            video: self.me.clone(),
+                        });
+                        Pull::start_with(camera, url, sink, opener)
+                    }
+                    None => Pull::start(camera, url, sink),
+                }
             })
             .clone();
         Ok((pull, epoch))
+    }
+
+    /// Joins the cluster's video: from now on a camera is pulled by one node of the cluster and
+    /// relayed to the others (see `relay`); sessions held here can be ended through any node.
+    pub async fn attach_bus(&self, bus: &crate::cluster::bus::Bus) -> Result<(), String> {
+        let node = format!("{}-{:016x}", self.config.server_id, rand::random::<u64>());
+        let relay = Arc::new(
+            relay::Relay::connect(bus, node)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+        relay.serve(self.me.clone()).await?;
+        let _ = self.relay.set(relay);
+        Ok(())
+    }
+
+    /// The cluster's side of the pulls, if a bus is attached.
+    pub fn relay(&self) -> Option<&Arc<relay::Relay>> {
+        self.relay.get()
+    }
+
+    /// Another node relaying `camera` from this node's pull still wants it: the want counts as a
+    /// viewer here until it lapses ([`relay::WANT_LAPSES`]), so this pull outlives its own viewers.
+    pub(crate) fn remote_want(&self, camera: &str) {
+        let mut lifecycle = lock(&self.lifecycle);
+        let mut remote = lock(&self.remote);
+        if let Some(r) = remote.get_mut(camera) {
+            r.1 = Instant::now();
+            return;
+        }
+        if !lock(&self.pulls).contains_key(camera) {
+            return;
+        }
+        let (_, epoch) = lifecycle.join(camera);
+        remote.insert(camera.to_string(), (epoch, Instant::now()));
     }
 
     /// A viewer left; the pull stops after the grace period unless another viewer comes.
@@ -310,6 +367,7 @@ impl Video {
         let old = {
             let mut lifecycle = lock(&self.lifecycle);
             lifecycle.remove(camera);
+            lock(&self.remote).remove(camera);
             lock(&self.pulls).remove(camera)
         };
         let ids: Vec<String> = lock(&self.sessions)
@@ -336,6 +394,14 @@ async fn janitor(video: std::sync::Weak<Video>) {
         tick.tick().await;
         let Some(v) = video.upgrade() else { return };
         let mut lifecycle = lock(&v.lifecycle);
+        let now = Instant::now();
+        lock(&v.remote).retain(|camera, (epoch, last)| {
+            let wanted = now.duration_since(*last) < relay::WANT_LAPSES;
+            if !wanted {
+                lifecycle.leave(camera, *epoch, now);
+            }
+            wanted
+        });
         let expired = lifecycle.expired(Instant::now());
         v.stop_pulls(&expired);
     }

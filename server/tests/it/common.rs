@@ -36,7 +36,8 @@ pub fn video_database_url() -> String {
         .clone()
 }
 
-fn fresh_database(suffix: &str) -> String {
+/// A database of its own for this run (`ioc_map_test_<pid><suffix>`), migrated and seeded.
+pub fn fresh_database(suffix: &str) -> String {
     let suffix = suffix.to_string();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");

@@ -7,6 +7,7 @@
 mod abuse;
 mod access;
 mod auth;
+mod balancer;
 mod bus;
 mod cluster;
 mod common;
