@@ -61,11 +61,14 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let user = principal.user.clone().ok_or(VideoError::SignedOut)?;
     let video = state.video.clone();
-    let slot = video.reserve(user.id).map_err(|refused| match refused {
-        SlotRefused::User(cap) => VideoError::TooManySessions(cap),
-        SlotRefused::Closing => VideoError::Closing,
-        SlotRefused::Server(cap) => VideoError::Full(cap),
-    })?;
+    let elsewhere = store::open_elsewhere(&state.pool, &video.config.server_id, user.id).await?;
+    let slot = video
+        .reserve(user.id, elsewhere)
+        .map_err(|refused| match refused {
+            SlotRefused::User(cap) => VideoError::TooManySessions(cap),
+            SlotRefused::Closing => VideoError::Closing,
+            SlotRefused::Server(cap) => VideoError::Full(cap),
+        })?;
     let offer = offer_of(&headers, &body)?;
     if !crate::cameras::store::exists(&state.pool, &camera).await? {
         return Err(VideoError::NoCamera(camera).into());

@@ -117,6 +117,7 @@ impl Video {
             counters: Default::default(),
         });
         tokio::spawn(janitor(Arc::downgrade(&video)));
+        tokio::spawn(still_open(Arc::downgrade(&video)));
         if let Some(every) = video.config.probe_every {
             // once per cluster: a camera is probed by one node, not by each
             let (owner, job) = (Arc::downgrade(&video), Arc::downgrade(&video));
@@ -264,16 +265,20 @@ impl Video {
 
     /// A place for one more session of `user_id`, held while it is set up: open and reserved
     /// sessions are counted together under the sessions lock, so 200 parallel offers get at most
-    /// the per-user cap, and all users together at most the server's. The place is given back
-    /// when the guard drops (after the session is registered, or when its set-up failed).
-    pub fn reserve(&self, user_id: i64) -> Result<SessionSlot, SlotRefused> {
+    /// the per-user cap, and all users together at most the server's. `elsewhere` is what the user
+    /// holds on the cluster's other nodes ([`store::open_elsewhere`]): the per-user cap is the
+    /// cluster's, the server's cap this node's (its sockets and ports). Two offers of one user at
+    /// the same instant on two nodes may each pass by one; on one node they cannot. The place is
+    /// given back when the guard drops (after the session is registered, or when its set-up failed).
+    pub fn reserve(&self, user_id: i64, elsewhere: usize) -> Result<SessionSlot, SlotRefused> {
         let sessions = lock(&self.sessions);
         let mut reserved = lock(&self.reserved);
         if self.closing.load(Ordering::SeqCst) {
             return Err(SlotRefused::Closing);
         }
         let mine = sessions.values().filter(|s| s.user_id == user_id).count()
-            + reserved.get(&user_id).copied().unwrap_or(0);
+            + reserved.get(&user_id).copied().unwrap_or(0)
+            + elsewhere;
         if mine >= self.config.sessions_per_user {
             return Err(SlotRefused::User(self.config.sessions_per_user));
         }
@@ -383,6 +388,25 @@ impl Video {
             p.stop();
             self.past_pull_errors
                 .fetch_add(p.counters.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
+}
+
+/// How often a node tells the cluster that its viewing sessions are still open.
+pub const SEEN_EVERY: Duration = Duration::from_secs(5);
+
+/// Every [`SEEN_EVERY`], while this node has sessions: their audit rows are marked as still open,
+/// so other nodes count them against their users' cap (and stop counting them if this node dies).
+async fn still_open(video: std::sync::Weak<Video>) {
+    let mut tick = tokio::time::interval(SEEN_EVERY);
+    loop {
+        tick.tick().await;
+        let Some(v) = video.upgrade() else { return };
+        if lock(&v.sessions).is_empty() {
+            continue;
+        }
+        if let Err(e) = store::still_open(&v.pool, &v.config.server_id).await {
+            tracing::warn!(error = %e, "other nodes may stop counting this node's video sessions");
         }
     }
 }

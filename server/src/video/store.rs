@@ -44,6 +44,47 @@ pub async fn close_left_open(pool: &PgPool, server_id: &str) -> Result<u64, sqlx
     .rows_affected())
 }
 
+/// A node's open sessions stop counting for the others this long after it last said so.
+pub const SEEN_LAPSES_SECS: f64 = 15.0;
+
+/// Tells the cluster that this node's open sessions are still open (every
+/// `super::SEEN_EVERY`); how many there are.
+pub async fn still_open(pool: &PgPool, server_id: &str) -> Result<u64, StoreError> {
+    Ok(sqlx::query!(
+        "UPDATE camera_views SET seen_at = now() WHERE server_id = $1 AND ended_at IS NULL",
+        server_id
+    )
+    .execute(pool)
+    .await
+    .map_err(StoreError::doing(
+        "telling the cluster which viewing sessions are open",
+    ))?
+    .rows_affected())
+}
+
+/// The sessions `user_id` holds open on the other nodes of the cluster (those that said so within
+/// [`SEEN_LAPSES_SECS`]): with this node's own, they count against the per-user cap.
+pub async fn open_elsewhere(
+    pool: &PgPool,
+    server_id: &str,
+    user_id: i64,
+) -> Result<usize, StoreError> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM camera_views
+            WHERE user_id = $1 AND ended_at IS NULL AND server_id IS DISTINCT FROM $2
+              AND seen_at > now() - make_interval(secs => $3)"#,
+        user_id,
+        server_id,
+        SEEN_LAPSES_SECS,
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(StoreError::doing(
+        "counting the user's video sessions on other nodes",
+    ))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 pub async fn ended(pool: &PgPool, session: &str, reason: &str) {
     let r = sqlx::query!(
         "UPDATE camera_views SET ended_at = now(), end_reason = $2 WHERE session_id = $1 AND ended_at IS NULL",

@@ -57,6 +57,7 @@ fn start_node(name: &'static str, port: u16, database_url: &str, cluster: &str) 
         .env("IOC_SIMULATE_VEHICLES", "0")
         .env("IOC_CAMERA_PROBE_SECS", "0")
         .env("IOC_VIDEO_GRACE_SECS", "2")
+        .env("IOC_VIDEO_SESSIONS_PER_USER", "2")
         .env("IOC_DEMO_USERS", "1")
         .env("IOC_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("RUST_LOG", "warn")
@@ -350,6 +351,7 @@ async fn two_nodes_behind_haproxy() {
     let mut cluster = Cluster::start().await;
     an_incident_created_through_a_reaches_a_client_of_b(&cluster).await;
     a_signed_out_or_disabled_user_loses_its_sockets_on_both_nodes(&cluster).await;
+    sign_in_limits_and_idempotency_keys_hold_across_nodes(&cluster).await;
     a_camera_watched_through_both_nodes_is_pulled_once(&mut cluster).await;
     a_client_of_a_killed_node_resumes_through_the_balancer(&mut cluster).await;
 }
@@ -468,6 +470,71 @@ async fn assert_closed_within(ws: &mut Ws, within: Duration, node: &str) {
     println!("socket on node {node} closed after {:?}", started.elapsed());
 }
 
+async fn sign_in_limits_and_idempotency_keys_hold_across_nodes(cluster: &Cluster) {
+    // five wrong passwords for one username from one address, spread over both nodes, use up the
+    // tries of that address for that username on every node (the balancer is a trusted proxy and
+    // passes the client's address on)
+    let from = ("x-forwarded-for", "203.0.113.9");
+    let sign_in_from = |node: &'static str, password: &'static str| {
+        let body = json!({"username": "planner", "password": password}).to_string();
+        async move {
+            http(
+                cluster.lb,
+                "POST",
+                "/api/session",
+                &[
+                    ("x-test-node", node),
+                    ("content-type", "application/json"),
+                    from,
+                ],
+                &body,
+            )
+            .await
+            .expect("an answer")
+            .status
+        }
+    };
+    for node in ["a", "b", "a", "b", "a"] {
+        assert_eq!(
+            sign_in_from(node, "not-the-password").await,
+            401,
+            "a wrong password through {node}"
+        );
+    }
+    assert_eq!(
+        sign_in_from("b", "planner-demo-2026").await,
+        429,
+        "the sixth try through B counts the four made through A and B"
+    );
+
+    // a retried report with the same Idempotency-Key is one incident, whichever node gets it
+    let cookie = sign_in(cluster.lb, "a", "operator", "operator-demo-2026").await;
+    let key = format!("retry-{}", cluster.cluster);
+    let body = json!({"kind": "flooding", "severity": 2, "description": "ngập đường Lê Duẩn",
+                      "geometry": {"type": "Point", "coordinates": [106.6995, 10.7800]}})
+    .to_string();
+    let mut ids = Vec::new();
+    for node in ["a", "b"] {
+        let a = http(
+            cluster.lb,
+            "POST",
+            "/api/incidents",
+            &[
+                ("x-test-node", node),
+                ("cookie", &cookie),
+                ("content-type", "application/json"),
+                ("idempotency-key", &key),
+            ],
+            &body,
+        )
+        .await
+        .expect("an answer");
+        assert_eq!(a.status, 201, "through {node}: {}", a.body);
+        ids.push(a.json()["id"].as_str().expect("id").to_string());
+    }
+    assert_eq!(ids[0], ids[1], "the retry through B replays A's answer");
+}
+
 async fn a_camera_watched_through_both_nodes_is_pulled_once(cluster: &mut Cluster) {
     let cams = crate::video::camsim(&[CAMERA], camsim::Mode::Loop).await;
     let pool = server::db::connect(&cluster.database_url)
@@ -491,6 +558,29 @@ async fn a_camera_watched_through_both_nodes_is_pulled_once(cluster: &mut Cluste
         "one RTSP pull in the cluster: {:?}",
         cams.stats()
     );
+    // the per-user cap (2 here) is the cluster's: one session on A and one on B fill it
+    let (third, offer) = WhepClient::offer([127, 0, 0, 1].into())
+        .await
+        .expect("client offer");
+    let refused = http(
+        cluster.lb,
+        "POST",
+        &format!("/api/cameras/{CAMERA}/whep"),
+        &[
+            ("x-test-node", "a"),
+            ("cookie", &cookie),
+            ("content-type", "application/sdp"),
+        ],
+        &offer,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(
+        refused.status, 429,
+        "a third session in the cluster: {}",
+        refused.body
+    );
+    third.close().await;
 
     // the node that pulls (A: its viewer came first) dies; B takes the pull over by itself
     cluster.kill("a");
