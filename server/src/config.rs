@@ -39,6 +39,9 @@ pub struct Config {
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
     pub ws_queue: usize,
+    /// Threads that write the live sockets, at a lower priority than requests (`IOC_FANOUT_THREADS`,
+    /// 1: one thread writes ~100,000 frames a second; give more on a machine with cores to spare).
+    pub fanout_threads: usize,
     /// Live sockets one user may hold open (`IOC_WS_PER_USER`, 16: the big screen, a few tabs, phones).
     pub ws_per_user: usize,
     /// A live resume further behind than this many events gets a reset and snapshots instead
@@ -302,6 +305,7 @@ impl Config {
             nats_url: var("IOC_NATS_URL"),
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
+            fanout_threads: number("IOC_FANOUT_THREADS", 1)?,
             ws_per_user: number("IOC_WS_PER_USER", 16)?,
             live_resume_max: number("IOC_LIVE_RESUME_MAX", 10_000)?,
             video,

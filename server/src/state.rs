@@ -139,6 +139,7 @@ pub fn live_config(config: &Config) -> LiveConfig {
     LiveConfig {
         retention_days: config.live_retention_days,
         queue_capacity: config.ws_queue,
+        fanout_threads: config.fanout_threads,
         resume_max: config.live_resume_max,
         memory_events: config.live_resume_max.saturating_mul(2),
         cluster: config.cluster.clone(),

@@ -12,6 +12,7 @@
 //! The live service knows layers, features and events, not what they are: each capability (incidents,
 //! cameras) records its own changes with [`record`] and publishes them after its commit.
 
+pub mod fanout;
 pub mod http;
 pub mod hub;
 pub mod outbox;
@@ -62,6 +63,8 @@ pub struct LiveConfig {
     /// with one (5 s: the bus brings them at once; polling only covers what it lost).
     pub poll_every: Duration,
     pub poll_with_bus: Duration,
+    /// Threads of the sockets' writers (`fanout`; `IOC_FANOUT_THREADS`, 1).
+    pub fanout_threads: usize,
 }
 
 impl Default for LiveConfig {
@@ -76,6 +79,7 @@ impl Default for LiveConfig {
             cluster: "ioc-map".into(),
             poll_every: Duration::from_millis(500),
             poll_with_bus: Duration::from_secs(5),
+            fanout_threads: 1,
         }
     }
 }
@@ -160,6 +164,7 @@ impl Live {
     }
 
     fn new(pool: PgPool, config: LiveConfig, hub: Hub) -> Live {
+        fanout::init(config.fanout_threads);
         Live {
             config,
             hub: Mutex::new(hub),

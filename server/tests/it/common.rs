@@ -113,6 +113,7 @@ pub fn config(database_url: String) -> Config {
         nats_url: None,
         live_retention_days: 7,
         ws_queue: 1024,
+        fanout_threads: 1,
         ws_per_user: 16,
         live_resume_max: 10_000,
         video: server::config::VideoConfig {
