@@ -13,6 +13,8 @@ use serde_json::Value;
 
 use app::live_types::{Op, ServerMessage};
 
+use super::grid::Grid;
+
 pub type ClientId = u64;
 /// (layer, feature id)
 pub type Key = (String, String);
@@ -84,6 +86,8 @@ pub struct Hub {
     log: VecDeque<LiveEvent>,
     log_capacity: usize,
     last_seq: i64,
+    /// The clients' views by map cell: an event visits only the clients near it.
+    grid: Grid,
 }
 
 pub fn expand(b: [f64; 4]) -> [f64; 4] {
@@ -105,6 +109,7 @@ impl Hub {
             log: VecDeque::new(),
             log_capacity,
             last_seq,
+            grid: Grid::default(),
         }
     }
 
@@ -276,7 +281,7 @@ impl Hub {
         for layer in &layers {
             held.extend(self.keys_in_view(layer, bbox));
         }
-        self.clients.insert(client, Client { bbox, layers, held });
+        self.place(client, Client { bbox, layers, held });
         Answer::Frames(self.synced(frames))
     }
 
@@ -312,7 +317,7 @@ impl Hub {
             };
             frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
-        self.clients.insert(client, Client { bbox, layers, held });
+        self.place(client, Client { bbox, layers, held });
         self.synced(frames)
     }
 
@@ -362,12 +367,19 @@ impl Hub {
             };
             frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
-        self.clients.insert(client, Client { bbox, layers, held });
+        self.place(client, Client { bbox, layers, held });
         frames
     }
 
     pub fn disconnect(&mut self, client: ClientId) {
         self.clients.remove(&client);
+        self.grid.remove(client);
+    }
+
+    /// Keeps a client and files its view in the grid.
+    fn place(&mut self, id: ClientId, client: Client) {
+        self.grid.place(id, expand(client.bbox));
+        self.clients.insert(id, client);
     }
 
     /// Applies a committed event (seq must follow the last one) and returns each recipient's frame:
@@ -382,28 +394,39 @@ impl Hub {
         }
         self.last_seq = ev.seq;
         let key = (ev.layer.clone(), ev.id.clone());
+        // who may hold it (its view had the old position) and who may see it now (the new one):
+        // nobody else's frames or held features change
+        let old_position = self.features.get(&key).map(|(_, p)| *p);
+        let mut candidates = Vec::new();
+        for p in old_position.into_iter().chain(ev.position) {
+            self.grid.near(p, &mut candidates);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
         match (ev.op, ev.position) {
             (Op::Upsert, Some(p)) => self.put(key.clone(), ev.feature.clone(), p),
             _ => self.remove(&key),
         }
         let (mut upsert, mut delete) = (None, None);
         let mut out = Vec::new();
-        for (id, c) in self
-            .clients
-            .iter_mut()
-            .filter(|(_, c)| c.layers.contains(&ev.layer))
-        {
+        for id in candidates {
+            let Some(c) = self.clients.get_mut(&id) else {
+                continue;
+            };
+            if !c.layers.contains(&ev.layer) {
+                continue;
+            }
             let sees =
                 matches!((ev.op, ev.position), (Op::Upsert, Some(p)) if inside(&expand(c.bbox), p));
             if sees {
                 c.held.insert(key.clone());
                 out.push((
-                    *id,
+                    id,
                     upsert.get_or_insert_with(|| ev.frame(Op::Upsert)).clone(),
                 ));
             } else if c.held.remove(&key) {
                 out.push((
-                    *id,
+                    id,
                     delete.get_or_insert_with(|| ev.frame(Op::Delete)).clone(),
                 ));
             }

@@ -13,6 +13,7 @@
 //! cameras) records its own changes with [`record`] and publishes them after its commit.
 
 pub mod fanout;
+pub mod grid;
 pub mod http;
 pub mod hub;
 pub mod outbox;
