@@ -108,6 +108,11 @@ pub async fn start_server(db: &str, port: u16, env: &[(&str, String)], log: &str
         status.is_ok_and(|s| s.success()),
         "psql must reach PostgreSQL on 127.0.0.1:5432"
     );
+    start_node(db, port, env, log).await
+}
+
+/// Another node on the database [`start_server`] made (pinned to core 0 as well), once it listens.
+pub async fn start_node(db: &str, port: u16, env: &[(&str, String)], log: &str) -> Running {
     let exe = std::env::current_exe()
         .expect("exe")
         .with_file_name("server");

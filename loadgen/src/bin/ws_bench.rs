@@ -4,6 +4,7 @@
 //!     target/release/ws-bench                 # the full sweep
 //!     target/release/ws-bench 1000 100        # one point: clients, events/s
 //!     target/release/ws-bench 1000 100 20     # the same, 20 sockets flooding subscribes
+//!     target/release/ws-bench 10000 100 0 2   # two nodes on core 0 sharing NATS (127.0.0.1:4222)
 //!
 //! Starts the release server (`target/release/server`) on its own database (`ioc_map_wsbench`,
 //! recreated) pinned to core 0, pins itself to core 1, opens N WebSocket clients (ramped up; ten per
@@ -26,6 +27,8 @@ use tokio_tungstenite::tungstenite::Message;
 use loadgen::bench::{cpu_ticks, cpu_ticks_of, now_us, peak_rss_mb, pin_to, raise_open_files};
 
 const PORT: u16 = 3399;
+/// The second node's port, with two nodes.
+const PORT_B: u16 = 3400;
 const DB: &str = "ioc_map_wsbench";
 const PASSWORD: &str = "wsbench-admin-password";
 const BOUNDS: [f64; 4] = [106.6812, 10.7535, 106.7150, 10.7971];
@@ -115,12 +118,27 @@ async fn flood_subscribes(cookie: String, k: u32) {
 
 struct Stats {
     latencies_us: Mutex<Vec<u32>>,
+    /// With two nodes: the latencies of events that entered through the other node than the
+    /// client's.
+    cross_us: Mutex<Vec<u32>>,
+    /// Which node each incident's changes enter through (by incident id).
+    entry_node: std::collections::HashMap<String, usize>,
     deliveries: AtomicU64,
     recording: std::sync::atomic::AtomicBool,
 }
 
-async fn client(cookie: String, stats: Arc<Stats>, seed: u64) {
-    let Some(mut ws) = loadgen::bench::ws_connect(PORT, &cookie).await else {
+/// The feature id of an event frame (`"feature":{"type":"Feature","id":"…"`).
+fn feature_id(frame: &str) -> Option<&str> {
+    let i = frame.find("\"feature\":")?;
+    let rest = &frame[i..];
+    let j = rest.find("\"id\":\"")? + 6;
+    rest[j..].split('"').next()
+}
+
+async fn client(cookie: String, stats: Arc<Stats>, seed: u64, node: usize) {
+    let port = if node == 0 { PORT } else { PORT_B };
+    let mut cross = Vec::new();
+    let Some(mut ws) = loadgen::bench::ws_connect(port, &cookie).await else {
         return;
     };
     // a random street-level window: 1/4 of the width and of the height
@@ -144,24 +162,30 @@ async fn client(cookie: String, stats: Arc<Stats>, seed: u64) {
                 if stats.recording.load(Ordering::Relaxed) {
                     stats.deliveries.fetch_add(1, Ordering::Relaxed);
                     if let Some(c) = committed_us(&t) {
-                        local.push((now_us() - c).max(0) as u32);
+                        let us = (now_us() - c).max(0) as u32;
+                        local.push(us);
+                        let entered = feature_id(&t).and_then(|id| stats.entry_node.get(id));
+                        if entered.is_some_and(|n| *n != node) {
+                            cross.push(us);
+                        }
                     }
                     if local.len() >= 256 {
-                        stats
-                            .latencies_us
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .append(&mut local);
+                        flush_latencies(&stats, &mut local, &mut cross);
                     }
                 } else if !local.is_empty() {
-                    stats
-                        .latencies_us
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .append(&mut local);
+                    flush_latencies(&stats, &mut local, &mut cross);
                 }
             }
         }
+    }
+}
+
+/// Moves a client's latencies into the shared lists.
+fn flush_latencies(stats: &Stats, local: &mut Vec<u32>, cross: &mut Vec<u32>) {
+    for (list, from) in [(&stats.latencies_us, local), (&stats.cross_us, cross)] {
+        list.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .append(from);
     }
 }
 
@@ -212,16 +236,17 @@ async fn create_incidents(cookie: &str, points: &[[f64; 2]]) -> Vec<String> {
 
 /// Drives `rate` incident changes per second for `dur` through the HTTP API: each incident cycles
 /// acknowledged → dispatched → resolved → reopened (acknowledged) → …
-async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
-    let conns = 32usize;
+async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration, nodes: usize) -> u64 {
+    let conns = CHANGE_CONNECTIONS;
     let sent = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for k in 0..conns {
         let cookie = cookie.to_string();
         let mine: Vec<String> = ids.iter().skip(k).step_by(conns).cloned().collect();
         let sent = sent.clone();
+        let port = if entry_node(k, nodes) == 0 { PORT } else { PORT_B };
         tasks.push(tokio::spawn(async move {
-            let Ok(mut conn) = TcpStream::connect(("127.0.0.1", PORT)).await else {
+            let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)).await else {
                 return;
             };
             let per = f64::from(rate) / conns as f64;
@@ -264,7 +289,7 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
                     }
                     Some(_) => step[j] += 1,
                     None => {
-                        if let Ok(c) = TcpStream::connect(("127.0.0.1", PORT)).await {
+                        if let Ok(c) = TcpStream::connect(("127.0.0.1", port)).await {
                             conn = c;
                         }
                     }
@@ -279,6 +304,14 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration) -> u64 {
     sent.load(Ordering::Relaxed)
 }
 
+/// The node change connection `k` sends through (and so its incidents' changes enter through).
+fn entry_node(k: usize, nodes: usize) -> usize {
+    k % nodes.max(1)
+}
+
+/// Change connections of [`drive`].
+const CHANGE_CONNECTIONS: usize = 32;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     raise_open_files();
@@ -289,8 +322,10 @@ async fn main() {
         .collect();
     // a third number: that many sockets flood the server with subscribes meanwhile
     let flooders = args.get(2).copied().unwrap_or(0);
+    // a fourth: that many nodes (1 or 2), sharing core 0, PostgreSQL and NATS
+    let nodes = args.get(3).copied().unwrap_or(1).clamp(1, 2) as usize;
     let points_to_run: Vec<(u32, u32)> = match args[..] {
-        [n, m] | [n, m, _] => vec![(n, m)],
+        [n, m] | [n, m, _] | [n, m, _, _] => vec![(n, m)],
         _ => vec![
             (1000, 100),
             (1000, 500),
@@ -300,19 +335,28 @@ async fn main() {
             (10000, 500),
         ],
     };
-    let server = loadgen::bench::start_server(
-        DB,
-        PORT,
-        &[
-            ("IOC_ADMIN_PASSWORD", PASSWORD.into()),
-            ("IOC_WS_QUEUE", "4096".into()),
-            ("IOC_CAMERA_PROBE_SECS", "0".into()),
-        ],
-        "target/ws-bench-server.log",
-    )
-    .await;
+    let mut env = vec![
+        ("IOC_ADMIN_PASSWORD", PASSWORD.to_string()),
+        ("IOC_WS_QUEUE", "4096".into()),
+        ("IOC_CAMERA_PROBE_SECS", "0".into()),
+        ("IOC_CLUSTER", "ws-bench".into()),
+    ];
+    if nodes == 2 {
+        env.push(("IOC_NATS_URL", "nats://127.0.0.1:4222".into()));
+    }
+    let server = loadgen::bench::start_server(DB, PORT, &env, "target/ws-bench-server.log").await;
+    // the second node starts on the migrated database
+    let second = if nodes == 2 {
+        env.push(("IOC_SERVER_ID", "ws-bench-b".into()));
+        Some(loadgen::bench::start_node(DB, PORT_B, &env, "target/ws-bench-server-b.log").await)
+    } else {
+        None
+    };
     // taskset execs the server: the same pid
     let pid = server.id();
+    let pids: Vec<u32> = std::iter::once(pid).chain(second.as_ref().map(|s| s.id())).collect();
+    let cpu_of_nodes = || pids.iter().map(|p| cpu_ticks(*p)).sum::<u64>();
+    let rss_of_nodes = || pids.iter().map(|p| peak_rss_mb(*p)).sum::<f64>();
     let cookie = loadgen::bench::sign_in(PORT, PASSWORD).await;
     // incident positions: the cameras' (all inside the district)
     let mut conn = TcpStream::connect(("127.0.0.1", PORT))
@@ -342,8 +386,13 @@ async fn main() {
         })
         .unwrap_or_default();
     let ids = create_incidents(&cookie, &points).await;
+    let entry: std::collections::HashMap<String, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), entry_node(i % CHANGE_CONNECTIONS, nodes)))
+        .collect();
     println!(
-        "server pid {pid} on core 0; load generator (clients, and the change requests on a thread of their own) on core 1; PostgreSQL floating; {} s per point",
+        "{nodes} node(s) {pids:?} on core 0; load generator (clients, and the change requests on a thread of their own) on core 1; PostgreSQL floating; {} s per point",
         MEASURE.as_secs()
     );
     println!(
@@ -362,6 +411,8 @@ async fn main() {
     );
     let stats = Arc::new(Stats {
         latencies_us: Mutex::new(Vec::new()),
+        cross_us: Mutex::new(Vec::new()),
+        entry_node: entry,
         deliveries: AtomicU64::new(0),
         recording: false.into(),
     });
@@ -387,6 +438,7 @@ async fn main() {
                     operators[who].clone(),
                     stats.clone(),
                     u64::from(connected + k),
+                    (connected + k) as usize % nodes,
                 ));
             }
             connected += batch;
@@ -400,7 +452,12 @@ async fn main() {
             .clear();
         stats.deliveries.store(0, Ordering::Relaxed);
         stats.recording.store(true, Ordering::Relaxed);
-        let cpu0 = cpu_ticks(pid);
+        stats
+            .cross_us
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        let cpu0 = cpu_of_nodes();
         let (gen0, pg0) = (cpu_ticks(std::process::id()), cpu_ticks_of("postgres"));
         let t0 = Instant::now();
         // the change requests run on a thread of their own: their round trip is the server's,
@@ -411,7 +468,7 @@ async fn main() {
                 tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map(|rt| rt.block_on(drive(&cookie, &ids, m, MEASURE)))
+                    .map(|rt| rt.block_on(drive(&cookie, &ids, m, MEASURE, nodes)))
                     .unwrap_or(0)
             })
         };
@@ -423,7 +480,7 @@ async fn main() {
         let pg_cpu = (cpu_ticks_of("postgres").saturating_sub(pg0)) as f64 / wall;
         tokio::time::sleep(Duration::from_millis(500)).await;
         stats.recording.store(false, Ordering::Relaxed);
-        let cpu = (cpu_ticks(pid) - cpu0) as f64 / 100.0 / wall * 100.0;
+        let cpu = (cpu_of_nodes() - cpu0) as f64 / 100.0 / wall * 100.0;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mut lat = std::mem::take(
             &mut *stats
@@ -446,7 +503,7 @@ async fn main() {
             loadgen::bench::pct(&lat, 0.95) / 1000.0,
             loadgen::bench::pct(&lat, 0.99) / 1000.0,
             cpu,
-            peak_rss_mb(pid),
+            rss_of_nodes(),
             gen_cpu,
             pg_cpu
         );
@@ -455,6 +512,22 @@ async fn main() {
             loadgen::bench::pct(&req, 0.5) / 1000.0,
             loadgen::bench::pct(&req, 0.99) / 1000.0
         );
+        if nodes == 2 {
+            let mut cross = std::mem::take(
+                &mut *stats
+                    .cross_us
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            cross.sort_unstable();
+            println!(
+                "        events that entered through the other node ({}): p50 {:.1} ms, p99 {:.1} ms",
+                cross.len(),
+                loadgen::bench::pct(&cross, 0.5) / 1000.0,
+                loadgen::bench::pct(&cross, 0.99) / 1000.0
+            );
+        }
     }
+    drop(second);
     drop(server);
 }
