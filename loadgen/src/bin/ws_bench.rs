@@ -244,7 +244,11 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration, nodes: us
         let cookie = cookie.to_string();
         let mine: Vec<String> = ids.iter().skip(k).step_by(conns).cloned().collect();
         let sent = sent.clone();
-        let port = if entry_node(k, nodes) == 0 { PORT } else { PORT_B };
+        let port = if entry_node(k, nodes) == 0 {
+            PORT
+        } else {
+            PORT_B
+        };
         tasks.push(tokio::spawn(async move {
             let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)).await else {
                 return;
@@ -354,7 +358,9 @@ async fn main() {
     };
     // taskset execs the server: the same pid
     let pid = server.id();
-    let pids: Vec<u32> = std::iter::once(pid).chain(second.as_ref().map(|s| s.id())).collect();
+    let pids: Vec<u32> = std::iter::once(pid)
+        .chain(second.as_ref().map(loadgen::bench::Running::id))
+        .collect();
     let cpu_of_nodes = || pids.iter().map(|p| cpu_ticks(*p)).sum::<u64>();
     let rss_of_nodes = || pids.iter().map(|p| peak_rss_mb(*p)).sum::<f64>();
     let cookie = loadgen::bench::sign_in(PORT, PASSWORD).await;
