@@ -5,7 +5,11 @@
 //! events in `seq` order and says which client gets which frame. The async layer (`ws.rs`) only moves
 //! frames between this and the sockets.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+// Fx hashing (rustc's): the keys are the server's own feature ids and layer names, never chosen by
+// a client, and every event hashes one for each client near it
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use rstar::{primitives::GeomWithData, RTree, AABB};
@@ -103,9 +107,9 @@ impl Hub {
     /// A hub whose log continues after `last_seq` and keeps the last `log_capacity` events in memory.
     pub fn new(last_seq: i64, log_capacity: usize) -> Self {
         Self {
-            features: HashMap::new(),
+            features: HashMap::default(),
             tree: RTree::new(),
-            clients: HashMap::new(),
+            clients: HashMap::default(),
             log: VecDeque::new(),
             log_capacity,
             last_seq,
@@ -258,7 +262,7 @@ impl Hub {
             .chain(self.log.iter().filter(|e| e.seq > upto_older));
         let view = expand(bbox);
         // a delete only for what the client may hold: anything at first, nothing after a delete
-        let mut gone: HashSet<Key> = HashSet::new();
+        let mut gone: HashSet<Key> = HashSet::default();
         let mut frames = Vec::new();
         for ev in missed_events.filter(|e| layers.contains(&e.layer)) {
             let key = (ev.layer.clone(), ev.id.clone());
@@ -277,7 +281,7 @@ impl Hub {
                 return Answer::Frames(self.snapshots(client, bbox, layers, true));
             }
         }
-        let mut held = HashSet::new();
+        let mut held = HashSet::default();
         for layer in &layers {
             held.extend(self.keys_in_view(layer, bbox));
         }
@@ -299,7 +303,7 @@ impl Hub {
         layers: HashSet<String>,
         reset: bool,
     ) -> Vec<Arc<str>> {
-        let mut held = HashSet::new();
+        let mut held = HashSet::default();
         let mut frames: Vec<Arc<str>> = Vec::new();
         if reset {
             frames.push(r#"{"type":"reset"}"#.into());
@@ -331,18 +335,18 @@ impl Hub {
     ) -> Vec<Arc<str>> {
         let old = self.clients.remove(&client).unwrap_or(Client {
             bbox,
-            layers: HashSet::new(),
-            held: HashSet::new(),
+            layers: HashSet::default(),
+            held: HashSet::default(),
         });
         let mut names: Vec<&String> = layers.union(&old.layers).collect();
         names.sort();
-        let mut held = HashSet::new();
+        let mut held = HashSet::default();
         let mut frames = Vec::new();
         for layer in names {
             let now_keys: HashSet<Key> = if layers.contains(layer) {
                 self.keys_in_view(layer, bbox).into_iter().collect()
             } else {
-                HashSet::new()
+                HashSet::default()
             };
             // only what entered is copied into the frame: what stayed is held already
             let mut entered: Vec<&Key> = now_keys.difference(&old.held).collect();
@@ -419,7 +423,10 @@ impl Hub {
             let sees =
                 matches!((ev.op, ev.position), (Op::Upsert, Some(p)) if inside(&expand(c.bbox), p));
             if sees {
-                c.held.insert(key.clone());
+                // a change in place (most events): already held, nothing to copy
+                if !c.held.contains(&key) {
+                    c.held.insert(key.clone());
+                }
                 out.push((
                     id,
                     upsert.get_or_insert_with(|| ev.frame(Op::Upsert)).clone(),
