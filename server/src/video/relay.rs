@@ -23,7 +23,7 @@
 //! be taken and given back many times a minute per camera without holding a database connection.
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -184,7 +184,11 @@ impl Relay {
                     continue; // not ours: the node that holds it answers
                 };
                 let answer = if s.user_id == req.user_id || req.admin {
-                    video.end_session(&req.session, "ended by the viewer").await;
+                    // ended in a task of its own: a slow close must not hold up the next request
+                    let session = req.session.clone();
+                    tokio::spawn(async move {
+                        video.end_session(&session, "ended by the viewer").await;
+                    });
                     EndAnswer::Ended
                 } else {
                     EndAnswer::NotYours
@@ -213,7 +217,12 @@ impl Opener for ClusterOpener {
     ) -> Pin<Box<dyn Future<Output = Result<Items, SourceError>> + Send>> {
         let (relay, camera, video) = (self.relay.clone(), self.camera.clone(), self.video.clone());
         Box::pin(async move {
-            match relay.claim(&camera).await {
+            // a key expiring between create's two steps is an error of its own: ask once more
+            let claimed = match relay.claim(&camera).await {
+                Err(_) => relay.claim(&camera).await,
+                ok => ok,
+            };
+            match claimed {
                 Ok(Some(revision)) => own(relay, camera, url, revision, video).await,
                 Ok(None) => follow(relay, camera).await,
                 Err(e) => {
@@ -235,8 +244,13 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// This node holds the lease: pull over RTSP, renew the lease, publish each access unit, and count
-/// other nodes' wants as viewers.
+/// How long the owner waits for NATS to take a frame before dropping it: its own viewers must not
+/// stall behind a slow bus.
+const PUBLISH_WAIT: Duration = Duration::from_millis(100);
+
+/// This node holds the lease: keep renewing it (from the moment it was taken: connecting to a camera
+/// may take longer than the lease lives), pull over RTSP, publish each access unit, and count other
+/// nodes' wants as viewers.
 async fn own(
     relay: Arc<Relay>,
     camera: String,
@@ -244,86 +258,58 @@ async fn own(
     revision: u64,
     video: Weak<Video>,
 ) -> Result<Items, SourceError> {
-    let key = token(&camera);
-    let items = match Rtsp.open(url).await {
-        Ok(items) => items,
+    let lease = Arc::new(Lease {
+        relay: relay.clone(),
+        key: token(&camera),
+        revision: AtomicU64::new(revision),
+        lost: AtomicBool::new(false),
+    });
+    let renewing = AbortOnDrop(tokio::spawn(renew(lease.clone(), camera.clone())));
+    let opened = match Rtsp.open(url).await {
+        Ok(items) => relay
+            .client
+            .subscribe(relay.wants(&camera))
+            .await
+            .map(|wants| (items, wants))
+            .map_err(|e| SourceError(format!("while listening for other nodes' viewers: {e}"))),
+        Err(e) => Err(e),
+    };
+    let (items, wants) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             // give the camera back at once: another node may reach it
-            let _ = relay
-                .leases
-                .delete_expect_revision(&key, Some(revision))
-                .await;
+            drop(renewing);
+            lease.give_back();
             return Err(e);
         }
     };
-    let lost = Arc::new(AtomicBool::new(false));
-    let mut wants = relay
-        .client
-        .subscribe(relay.wants(&camera))
-        .await
-        .map_err(|e| SourceError(format!("while listening for other nodes' viewers: {e}")))?;
-    let tasks = {
-        let (relay, camera, lost) = (relay.clone(), camera.clone(), lost.clone());
-        tokio::spawn(async move {
-            let renew = async {
-                let mut rev = revision;
-                let mut every = tokio::time::interval(RENEW_EVERY);
-                every.tick().await;
-                loop {
-                    every.tick().await;
-                    match relay
-                        .leases
-                        .update(&key, relay.node.clone().into(), rev)
-                        .await
-                    {
-                        Ok(r) => rev = r,
-                        Err(e) => {
-                            tracing::warn!(camera, error = %e, "lost the camera's video lease");
-                            lost.store(true, Ordering::SeqCst);
-                            return;
-                        }
-                    }
-                }
-            };
-            let listen = async {
-                while wants.next().await.is_some() {
-                    match video.upgrade() {
-                        Some(v) => v.remote_want(&camera),
-                        None => return,
-                    }
-                }
-            };
-            tokio::select! {
-                () = renew => {}
-                () = listen => {}
-            }
-        })
-    };
-    let guard = Arc::new(Released {
-        _tasks: AbortOnDrop(tasks),
-        relay: relay.clone(),
-        key: token(&camera),
+    let listening = AbortOnDrop(tokio::spawn(listen(wants, camera.clone(), video)));
+    let held = Arc::new(Held {
+        _tasks: [renewing, listening],
+        lease: lease.clone(),
     });
-    let subject = relay.frames(&camera);
-    let client = relay.client.clone();
+    let (subject, client) = (relay.frames(&camera), relay.client.clone());
+    let max_payload = client.server_info().max_payload;
+    let warned = Arc::new(AtomicBool::new(false));
     let items = items.then(move |item| {
-        let (client, subject, lost, _guard) =
-            (client.clone(), subject.clone(), lost.clone(), guard.clone());
+        let (client, subject, held, warned) =
+            (client.clone(), subject.clone(), held.clone(), warned.clone());
         async move {
-            if lost.load(Ordering::SeqCst) {
-                return Err(SourceError("another node took the camera's lease".into()));
+            if held.lease.lost.load(Ordering::SeqCst) {
+                return Err(SourceError("the camera's lease was lost".into()));
             }
-            if let Ok(Item::Video {
-                rtp_ts,
-                random_access,
-                avcc,
-            }) = &item
-            {
-                if let Err(e) = client
-                    .publish(subject, encode(*rtp_ts, *random_access, avcc))
-                    .await
-                {
-                    tracing::debug!(error = %e, "a frame did not reach the relaying nodes");
+            if let Ok(Item::Video { rtp_ts, random_access, avcc }) = &item {
+                let wire = encode(*rtp_ts, *random_access, avcc);
+                if wire.len() > max_payload {
+                    if !warned.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(subject, bytes = wire.len(), max_payload,
+                            "frames larger than NATS's max_payload are not relayed: raise it for this camera");
+                    }
+                } else if !matches!(
+                    tokio::time::timeout(PUBLISH_WAIT, client.publish(subject, wire)).await,
+                    Ok(Ok(()))
+                ) {
+                    tracing::debug!("a frame did not reach the relaying nodes");
                 }
             }
             item
@@ -332,26 +318,72 @@ async fn own(
     Ok(Box::pin(items))
 }
 
-/// Gives the lease back when the owner's stream ends (the pull stopped or failed), so a relaying
-/// node need not wait for it to expire; only if it is still this node's.
-struct Released {
-    _tasks: AbortOnDrop,
+/// A camera's lease while this node holds it: the revision of its last renewal.
+struct Lease {
     relay: Arc<Relay>,
     key: String,
+    revision: AtomicU64,
+    /// Set when a renewal failed (another node has it now) or renewing stopped.
+    lost: AtomicBool,
 }
 
-impl Drop for Released {
-    fn drop(&mut self) {
-        let (relay, key) = (self.relay.clone(), self.key.clone());
-        tokio::spawn(async move {
-            if let Ok(Some(e)) = relay.leases.entry(&key).await {
-                if e.value == relay.node.as_bytes() {
-                    let _ = relay
-                        .leases
-                        .delete_expect_revision(&key, Some(e.revision))
-                        .await;
-                }
+/// Renews the lease every [`RENEW_EVERY`] until it fails (then marks it lost).
+async fn renew(lease: Arc<Lease>, camera: String) {
+    let mut every = tokio::time::interval(RENEW_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let rev = lease.revision.load(Ordering::SeqCst);
+        let relay = &lease.relay;
+        match relay
+            .leases
+            .update(&lease.key, relay.node.clone().into(), rev)
+            .await
+        {
+            Ok(r) => lease.revision.store(r, Ordering::SeqCst),
+            Err(e) => {
+                tracing::warn!(camera, error = %e, "lost the camera's video lease");
+                lease.lost.store(true, Ordering::SeqCst);
+                return;
             }
+        }
+    }
+}
+
+/// Counts other nodes' wants of `camera` as a viewer here (see [`Video::remote_want`]).
+async fn listen(mut wants: async_nats::Subscriber, camera: String, video: Weak<Video>) {
+    while wants.next().await.is_some() {
+        match video.upgrade() {
+            Some(v) => v.remote_want(&camera),
+            None => return,
+        }
+    }
+}
+
+/// What the owner's stream holds: its tasks, and the lease it gives back when it ends (the pull
+/// stopped or failed), so a relaying node need not wait for it to expire. Only the revision this
+/// pull last wrote is deleted: a newer pull of the camera on this node keeps its own.
+struct Held {
+    _tasks: [AbortOnDrop; 2],
+    lease: Arc<Lease>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.lease.give_back();
+    }
+}
+
+impl Lease {
+    fn give_back(self: &Arc<Self>) {
+        let lease = self.clone();
+        tokio::spawn(async move {
+            let rev = lease.revision.load(Ordering::SeqCst);
+            let _ = lease
+                .relay
+                .leases
+                .delete_expect_revision(&lease.key, Some(rev))
+                .await;
         });
     }
 }
