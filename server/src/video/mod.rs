@@ -153,6 +153,7 @@ impl Video {
                             relay: relay.clone(),
                             camera: camera.to_string(),
                             video: self.me.clone(),
+                            following: Arc::default(),
                         });
                         Pull::start_with(camera, url, sink, opener)
                     }

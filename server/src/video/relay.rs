@@ -208,6 +208,8 @@ pub struct ClusterOpener {
     pub relay: Arc<Relay>,
     pub camera: String,
     pub video: Weak<Video>,
+    /// The last open followed the owner (see [`Opener::followed`]).
+    pub following: Arc<AtomicBool>,
 }
 
 impl Opener for ClusterOpener {
@@ -216,12 +218,14 @@ impl Opener for ClusterOpener {
         url: String,
     ) -> Pin<Box<dyn Future<Output = Result<Items, SourceError>> + Send>> {
         let (relay, camera, video) = (self.relay.clone(), self.camera.clone(), self.video.clone());
+        let following = self.following.clone();
         Box::pin(async move {
             // a key expiring between create's two steps is an error of its own: ask once more
             let claimed = match relay.claim(&camera).await {
                 Err(_) => relay.claim(&camera).await,
                 ok => ok,
             };
+            following.store(matches!(claimed, Ok(None)), Ordering::SeqCst);
             match claimed {
                 Ok(Some(revision)) => own(relay, camera, url, revision, video).await,
                 Ok(None) => follow(relay, camera).await,
@@ -232,6 +236,10 @@ impl Opener for ClusterOpener {
                 }
             }
         })
+    }
+
+    fn followed(&self) -> bool {
+        self.following.load(Ordering::SeqCst)
     }
 }
 

@@ -186,6 +186,12 @@ pub type Items = Pin<Box<dyn Stream<Item = Result<Item, SourceError>> + Send>>;
 pub trait Opener: Send + Sync + 'static {
     fn open(&self, url: String)
         -> Pin<Box<dyn Future<Output = Result<Items, SourceError>> + Send>>;
+
+    /// The last [`Opener::open`] followed another node's pull (`relay`) instead of the camera: its
+    /// failure says nothing about the camera, which that node reports on.
+    fn followed(&self) -> bool {
+        false
+    }
 }
 
 /// The RTSP client (retina, RTSP over TCP interleaved); each step must answer within [`STALL_AFTER`].
@@ -249,7 +255,9 @@ async fn run(pull: Arc<Pull>, url: String, status: Arc<dyn StatusSink>, opener: 
         let result = stream(&pull, &url, &status, &*opener, generation, &mut got_frames).await;
         pull.counters.errors.fetch_add(1, Ordering::Relaxed);
         pull.forget_gop();
-        status.online(&pull.camera, false);
+        if !opener.followed() {
+            status.online(&pull.camera, false);
+        }
         if let Err(e) = result {
             tracing::warn!(camera = %pull.camera, url = %mask_url(&url), error = %e, "camera source failed");
         }
