@@ -273,7 +273,11 @@ pub async fn ws_connect(port: u16, cookie: &str) -> Option<Ws> {
         .into_client_request()
         .ok()?;
     req.headers_mut().insert("cookie", cookie.parse().ok()?);
-    tokio_tungstenite::connect_async(req)
+    // a small read buffer: the default 128 KiB per socket is 1.3 GB for 10,000 clients, and the
+    // generator's reads then miss the cache (a live frame is under 2 KiB; larger ones still grow it)
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(8 * 1024);
+    tokio_tungstenite::connect_async_with_config(req, Some(config), false)
         .await
         .ok()
         .map(|(ws, _)| ws)
