@@ -11,7 +11,8 @@ use super::hub::LiveEvent;
 use crate::error::StoreError;
 
 /// Records a change in the caller's transaction and returns its event, to publish after commit.
-/// The seq is taken under `live_seq`'s row lock, so seqs commit in order and without gaps.
+/// The seq is taken under `live_seq`'s row lock, so seqs commit in order and without gaps; the lock
+/// is held until the caller commits, so record last, just before the commit.
 pub async fn record(
     tx: &mut Transaction<'_, Postgres>,
     layer: &str,
@@ -20,12 +21,13 @@ pub async fn record(
     feature: Value,
     position: Option<[f64; 2]>,
 ) -> Result<LiveEvent, sqlx::Error> {
-    let seq = sqlx::query_scalar!("UPDATE live_seq SET value = value + 1 RETURNING value")
-        .fetch_one(&mut **tx)
-        .await?;
-    sqlx::query!(
-        "INSERT INTO live_events (seq, layer, op, feature_id, feature, lon, lat) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        seq,
+    // one statement: the row lock is held from here to the commit, so each round trip in
+    // between would hold up every other change of the cluster (issue #11, ws-bench at 500/s)
+    let seq = sqlx::query_scalar!(
+        r#"WITH s AS (UPDATE live_seq SET value = value + 1 RETURNING value)
+           INSERT INTO live_events (seq, layer, op, feature_id, feature, lon, lat)
+           SELECT s.value, $1, $2, $3, $4, $5, $6 FROM s
+           RETURNING seq"#,
         layer,
         if op == Op::Upsert { "upsert" } else { "delete" },
         id,
@@ -33,7 +35,7 @@ pub async fn record(
         position.map(|p| p[0]),
         position.map(|p| p[1]),
     )
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(LiveEvent {
         seq,
