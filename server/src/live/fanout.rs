@@ -61,14 +61,3 @@ where
         None => tokio::spawn(future),
     }
 }
-
-/// Aborts a writer when its session ends in any way, even by being cancelled (a test's runtime
-/// dropped, a panic): the writers' runtime outlives every session, so a forgotten writer would hold
-/// its socket for good.
-pub struct AbortOnDrop(pub tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}

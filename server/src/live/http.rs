@@ -114,7 +114,9 @@ async fn session(
     let (mut tx, mut rx) = socket.split();
     let writer_client = client.clone();
     let mut writer = super::fanout::spawn(async move { write_loop(&writer_client, &mut tx).await });
-    let _stop_writer = super::fanout::AbortOnDrop(writer.abort_handle());
+    // the writers' runtime outlives every session: a writer whose session was cancelled (a
+    // test's runtime dropped, a panic) would otherwise hold its socket for good
+    let _stop_writer = crate::sync::AbortOnDrop(writer.abort_handle());
     // the first subscribe is answered at once while the user's budget lasts; later ones wait for
     // `not_before` and the budget, the latest replacing any that waited
     let mut subscribed = false;

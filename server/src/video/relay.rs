@@ -2,14 +2,15 @@
 //!
 //! A camera's pull is owned by a **lease with a TTL** in a NATS KV bucket (`IOC_VIDEO_<cluster>`,
 //! entries expire [`LEASE_TTL`] after their last renewal): the node that takes it pulls the camera
-//! over RTSP and publishes every access unit on the camera's subject; any other node whose viewers
+//! over RTSP and, while another node wants it, publishes every access unit on the camera's
+//! subject (a camera nobody follows costs the owner nothing more); any other node whose viewers
 //! want the camera **relays** it, taking those access units from NATS into a pull of its own (which
 //! cuts them into RTP and serves its WebRTC viewers exactly as a local pull would). The browser talks
 //! WHEP only to the node its offer reached, so nothing but the balancer's origin has to be reachable.
 //!
 //! Relaying nodes say every [`WANT_EVERY`] that they still want the camera; the owner counts that as
 //! a viewer of its own until it lapses, so the owner's pull outlives its own viewers while another
-//! node's are watching. When the owner dies its frames stop, each relaying pull stalls after
+//! node's are watching, and relays frames only while such a word is fresh. When the owner dies its frames stop, each relaying pull stalls after
 //! `source::STALL_AFTER` and opens again, and the first to find the lease expired takes the camera
 //! over: viewers see a pause of a few seconds and go on by themselves, from the next keyframe.
 //!
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use super::source::{Item, Items, Opener, Rtsp, SourceError};
 use super::Video;
 use crate::cluster::bus::{Bus, BusError};
+use crate::sync::AbortOnDrop;
 
 /// A pull's lease lives this long after its last renewal: a dead owner's cameras move within it.
 pub const LEASE_TTL: Duration = Duration::from_secs(4);
@@ -243,15 +245,6 @@ impl Opener for ClusterOpener {
     }
 }
 
-/// Stops a task when the stream that owns it is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// How long the owner waits for NATS to take a frame before dropping it: its own viewers must not
 /// stall behind a slow bus.
 const PUBLISH_WAIT: Duration = Duration::from_millis(100);
@@ -271,8 +264,10 @@ async fn own(
         key: token(&camera),
         revision: AtomicU64::new(revision),
         lost: AtomicBool::new(false),
+        last_want_ms: AtomicU64::new(0),
+        taken: std::time::Instant::now(),
     });
-    let renewing = AbortOnDrop(tokio::spawn(renew(lease.clone(), camera.clone())));
+    let renewing = AbortOnDrop::from(tokio::spawn(renew(lease.clone(), camera.clone())));
     let opened = match Rtsp.open(url).await {
         Ok(items) => relay
             .client
@@ -291,39 +286,73 @@ async fn own(
             return Err(e);
         }
     };
-    let listening = AbortOnDrop(tokio::spawn(listen(wants, camera.clone(), video)));
-    let held = Arc::new(Held {
-        _tasks: [renewing, listening],
-        lease: lease.clone(),
+    let listening = AbortOnDrop::from(tokio::spawn(listen(
+        wants,
+        lease.clone(),
+        camera.clone(),
+        video,
+    )));
+    let relaying = Arc::new(Relaying {
+        client: relay.client.clone(),
+        subject: relay.frames(&camera).into(),
+        max_payload: relay.client.server_info().max_payload,
+        warned: AtomicBool::new(false),
+        held: Held {
+            _tasks: [renewing, listening],
+            lease,
+        },
     });
-    let (subject, client) = (relay.frames(&camera), relay.client.clone());
-    let max_payload = client.server_info().max_payload;
-    let warned = Arc::new(AtomicBool::new(false));
     let items = items.then(move |item| {
-        let (client, subject, held, warned) =
-            (client.clone(), subject.clone(), held.clone(), warned.clone());
+        let relaying = relaying.clone();
         async move {
-            if held.lease.lost.load(Ordering::SeqCst) {
+            if relaying.held.lease.lost.load(Ordering::SeqCst) {
                 return Err(SourceError("the camera's lease was lost".into()));
             }
-            if let Ok(Item::Video { rtp_ts, random_access, avcc }) = &item {
-                let wire = encode(*rtp_ts, *random_access, avcc);
-                if wire.len() > max_payload {
-                    if !warned.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(subject, bytes = wire.len(), max_payload,
-                            "frames larger than NATS's max_payload are not relayed: raise it for this camera");
-                    }
-                } else if !matches!(
-                    tokio::time::timeout(PUBLISH_WAIT, client.publish(subject, wire)).await,
-                    Ok(Ok(()))
-                ) {
-                    tracing::debug!("a frame did not reach the relaying nodes");
+            if let Ok(Item::Video {
+                rtp_ts,
+                random_access,
+                avcc,
+            }) = &item
+            {
+                // nobody follows (the usual case): nothing to copy or send
+                if relaying.held.lease.wanted() {
+                    relaying.send(encode(*rtp_ts, *random_access, avcc)).await;
                 }
             }
             item
         }
     });
     Ok(Box::pin(items))
+}
+
+/// What the owner's stream needs to relay its frames, shared by every frame.
+struct Relaying {
+    client: async_nats::Client,
+    subject: async_nats::Subject,
+    max_payload: usize,
+    /// A frame over `max_payload` was reported (once per pull).
+    warned: AtomicBool,
+    held: Held,
+}
+
+impl Relaying {
+    /// Publishes one frame, or drops it if NATS cannot take it within [`PUBLISH_WAIT`].
+    async fn send(&self, wire: Bytes) {
+        if wire.len() > self.max_payload {
+            if !self.warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(subject = %self.subject, bytes = wire.len(), max_payload = self.max_payload,
+                    "frames larger than NATS's max_payload are not relayed: raise it for this camera");
+            }
+            return;
+        }
+        let sent = tokio::time::timeout(
+            PUBLISH_WAIT,
+            self.client.publish(self.subject.clone(), wire),
+        );
+        if !matches!(sent.await, Ok(Ok(()))) {
+            tracing::debug!("a frame did not reach the relaying nodes");
+        }
+    }
 }
 
 /// A camera's lease while this node holds it: the revision of its last renewal.
@@ -333,6 +362,24 @@ struct Lease {
     revision: AtomicU64,
     /// Set when a renewal failed (another node has it now) or renewing stopped.
     lost: AtomicBool,
+    /// When another node last said it wants the camera (ms after `taken`), if it did.
+    last_want_ms: AtomicU64,
+    taken: std::time::Instant,
+}
+
+impl Lease {
+    /// Another node said within [`WANT_LAPSES`] that it follows this pull.
+    fn wanted(&self) -> bool {
+        let last = self.last_want_ms.load(Ordering::Relaxed);
+        last != 0 && self.since_taken_ms() < last + WANT_LAPSES.as_millis() as u64
+    }
+
+    /// Milliseconds since the lease was taken, at least 1 (0 means "never").
+    fn since_taken_ms(&self) -> u64 {
+        u64::try_from(self.taken.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
 }
 
 /// Renews the lease every [`RENEW_EVERY`] until it fails (then marks it lost).
@@ -358,9 +405,18 @@ async fn renew(lease: Arc<Lease>, camera: String) {
     }
 }
 
-/// Counts other nodes' wants of `camera` as a viewer here (see [`Video::remote_want`]).
-async fn listen(mut wants: async_nats::Subscriber, camera: String, video: Weak<Video>) {
+/// Counts other nodes' wants of `camera` as a viewer here (see [`Video::remote_want`]), and has
+/// the frames relayed while they come.
+async fn listen(
+    mut wants: async_nats::Subscriber,
+    lease: Arc<Lease>,
+    camera: String,
+    video: Weak<Video>,
+) {
     while wants.next().await.is_some() {
+        lease
+            .last_want_ms
+            .store(lease.since_taken_ms(), Ordering::Relaxed);
         match video.upgrade() {
             Some(v) => v.remote_want(&camera),
             None => return,
@@ -414,7 +470,7 @@ async fn follow(relay: Arc<Relay>, camera: String) -> Result<Items, SourceError>
             }
         })
     };
-    let guard = Arc::new(AbortOnDrop(wants));
+    let guard = Arc::new(AbortOnDrop::from(wants));
     let items = frames.map(move |m| {
         let _guard = &guard;
         decode(&m.payload).ok_or_else(|| SourceError("a relayed frame is not readable".into()))
