@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
 use loadgen::whep::WhepClient;
@@ -47,24 +46,20 @@ struct Cluster {
 }
 
 fn start_node(name: &'static str, port: u16, database_url: &str, cluster: &str) -> Node {
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", database_url)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("IOC_CLUSTER", cluster)
-        .env("IOC_NATS_URL", NATS)
-        .env("IOC_SERVER_ID", format!("node-{name}"))
-        .env("IOC_TRUSTED_PROXIES", "127.0.0.1/32")
-        .env("IOC_SIMULATE_VEHICLES", "0")
-        .env("IOC_CAMERA_PROBE_SECS", "0")
-        .env("IOC_VIDEO_GRACE_SECS", "2")
-        .env("IOC_VIDEO_SESSIONS_PER_USER", "2")
-        .env("IOC_DEMO_USERS", "1")
-        .env("IOC_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the server binary");
+    let server_id = format!("node-{name}");
+    let child = crate::restart::start_server_env(
+        port,
+        database_url,
+        &[
+            ("IOC_CLUSTER", cluster),
+            ("IOC_NATS_URL", NATS),
+            ("IOC_SERVER_ID", &server_id),
+            ("IOC_TRUSTED_PROXIES", "127.0.0.1/32"),
+            ("IOC_CAMERA_PROBE_SECS", "0"),
+            ("IOC_VIDEO_GRACE_SECS", "2"),
+            ("IOC_VIDEO_SESSIONS_PER_USER", "2"),
+        ],
+    );
     Node { name, port, child }
 }
 
@@ -221,33 +216,11 @@ async fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Option<Answer> {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .ok()?;
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).await.ok()?;
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut raw))
-        .await
-        .ok()?
-        .ok()?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let mut lines = head.lines();
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let (status, headers, body) = loadgen::bench::http(port, method, path, headers, body).await?;
     Some(Answer {
         status,
         headers,
-        body: body.to_string(),
+        body,
     })
 }
 
@@ -562,19 +535,7 @@ async fn a_camera_watched_through_both_nodes_is_pulled_once(cluster: &mut Cluste
     let (third, offer) = WhepClient::offer([127, 0, 0, 1].into())
         .await
         .expect("client offer");
-    let refused = http(
-        cluster.lb,
-        "POST",
-        &format!("/api/cameras/{CAMERA}/whep"),
-        &[
-            ("x-test-node", "a"),
-            ("cookie", &cookie),
-            ("content-type", "application/sdp"),
-        ],
-        &offer,
-    )
-    .await
-    .expect("an answer");
+    let refused = send_offer(cluster.lb, "a", &cookie, &offer).await;
     assert_eq!(
         refused.status, 429,
         "a third session in the cluster: {}",
@@ -631,12 +592,9 @@ async fn wait_for(mut done: impl FnMut() -> bool, within: Duration) {
     }
 }
 
-/// A WHEP viewer through the balancer on `node`; its session URL.
-async fn watch(lb: u16, node: &str, cookie: &str) -> (WhepClient, String) {
-    let (client, offer) = WhepClient::offer([127, 0, 0, 1].into())
-        .await
-        .expect("client offer");
-    let a = http(
+/// A WHEP offer for the camera through the balancer on `node`; the answer.
+async fn send_offer(lb: u16, node: &str, cookie: &str, sdp: &str) -> Answer {
+    http(
         lb,
         "POST",
         &format!("/api/cameras/{CAMERA}/whep"),
@@ -645,10 +603,18 @@ async fn watch(lb: u16, node: &str, cookie: &str) -> (WhepClient, String) {
             ("cookie", cookie),
             ("content-type", "application/sdp"),
         ],
-        &offer,
+        sdp,
     )
     .await
-    .expect("an answer");
+    .expect("an answer")
+}
+
+/// A WHEP viewer through the balancer on `node`; its session URL.
+async fn watch(lb: u16, node: &str, cookie: &str) -> (WhepClient, String) {
+    let (client, offer) = WhepClient::offer([127, 0, 0, 1].into())
+        .await
+        .expect("client offer");
+    let a = send_offer(lb, node, cookie, &offer).await;
     assert_eq!(a.status, 201, "WHEP through node {node}: {}", a.body);
     client.accept(&a.body).await.expect("answer applies");
     let location = a.header("location").expect("a session URL").to_string();
