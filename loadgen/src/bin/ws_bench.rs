@@ -180,12 +180,22 @@ async fn client(cookie: String, stats: Arc<Stats>, seed: u64, node: usize) {
     }
 }
 
+/// A shared list of latencies (µs), locked.
+fn list(m: &Mutex<Vec<u32>>) -> std::sync::MutexGuard<'_, Vec<u32>> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Empties a shared list of latencies; what it held, sorted.
+fn take_sorted(m: &Mutex<Vec<u32>>) -> Vec<u32> {
+    let mut v = std::mem::take(&mut *list(m));
+    v.sort_unstable();
+    v
+}
+
 /// Moves a client's latencies into the shared lists.
 fn flush_latencies(stats: &Stats, local: &mut Vec<u32>, cross: &mut Vec<u32>) {
-    for (list, from) in [(&stats.latencies_us, local), (&stats.cross_us, cross)] {
-        list.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .append(from);
+    for (shared, from) in [(&stats.latencies_us, local), (&stats.cross_us, cross)] {
+        list(shared).append(from);
     }
 }
 
@@ -282,10 +292,7 @@ async fn drive(cookie: &str, ids: &[String], rate: u32, dur: Duration, nodes: us
                     &body,
                 )
                 .await;
-                REQUEST_US
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(t.elapsed().as_micros() as u32);
+                list(&REQUEST_US).push(t.elapsed().as_micros() as u32);
                 match answer {
                     Some((200, _)) => {
                         sent.fetch_add(1, Ordering::Relaxed);
@@ -451,18 +458,10 @@ async fn main() {
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
-        stats
-            .latencies_us
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        list(&stats.latencies_us).clear();
         stats.deliveries.store(0, Ordering::Relaxed);
         stats.recording.store(true, Ordering::Relaxed);
-        stats
-            .cross_us
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        list(&stats.cross_us).clear();
         let cpu0 = cpu_of_nodes();
         let (gen0, pg0) = (cpu_ticks(std::process::id()), cpu_ticks_of("postgres"));
         let t0 = Instant::now();
@@ -488,19 +487,8 @@ async fn main() {
         stats.recording.store(false, Ordering::Relaxed);
         let cpu = (cpu_of_nodes() - cpu0) as f64 / 100.0 / wall * 100.0;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let mut lat = std::mem::take(
-            &mut *stats
-                .latencies_us
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        lat.sort_unstable();
-        let mut req = std::mem::take(
-            &mut *REQUEST_US
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        req.sort_unstable();
+        let lat = take_sorted(&stats.latencies_us);
+        let req = take_sorted(&REQUEST_US);
         println!(
             "{n:>7} {m:>6} {:>9.0} {:>13.0} {:>8.1} {:>8.1} {:>8.1} {:>8.0}% {:>7.0} MB {:>7.0}% {:>7.0}%",
             sent as f64 / wall,
@@ -519,13 +507,7 @@ async fn main() {
             loadgen::bench::pct(&req, 0.99) / 1000.0
         );
         if nodes == 2 {
-            let mut cross = std::mem::take(
-                &mut *stats
-                    .cross_us
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner),
-            );
-            cross.sort_unstable();
+            let cross = take_sorted(&stats.cross_us);
             println!(
                 "        events that entered through the other node ({}): p50 {:.1} ms, p99 {:.1} ms",
                 cross.len(),
