@@ -121,7 +121,7 @@ struct Stats {
     /// With two nodes: the latencies of events that entered through the other node than the
     /// client's.
     cross_us: Mutex<Vec<u32>>,
-    /// Which node each incident's changes enter through (by incident id).
+    /// Which node each incident's changes enter through (by incident id); empty with one node.
     entry_node: std::collections::HashMap<String, usize>,
     deliveries: AtomicU64,
     recording: std::sync::atomic::AtomicBool,
@@ -164,9 +164,12 @@ async fn client(cookie: String, stats: Arc<Stats>, seed: u64, node: usize) {
                     if let Some(c) = committed_us(&t) {
                         let us = (now_us() - c).max(0) as u32;
                         local.push(us);
-                        let entered = feature_id(&t).and_then(|id| stats.entry_node.get(id));
-                        if entered.is_some_and(|n| *n != node) {
-                            cross.push(us);
+                        // one node: nothing enters elsewhere, and this client reads no id
+                        if !stats.entry_node.is_empty() {
+                            let entered = feature_id(&t).and_then(|id| stats.entry_node.get(id));
+                            if entered.is_some_and(|n| *n != node) {
+                                cross.push(us);
+                            }
                         }
                     }
                     if local.len() >= 256 {
@@ -402,6 +405,7 @@ async fn main() {
     let entry: std::collections::HashMap<String, usize> = ids
         .iter()
         .enumerate()
+        .filter(|_| nodes > 1)
         .map(|(i, id)| (id.clone(), entry_node(i % CHANGE_CONNECTIONS, nodes)))
         .collect();
     println!(
