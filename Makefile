@@ -72,6 +72,15 @@ $(SCHEMATHESIS):
 	python3 -m venv target/schemathesis-venv
 	target/schemathesis-venv/bin/pip install -q --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
 
+# An S3-compatible server (moto's, from PyPI, in a venv under target/) for the cluster suite's file
+# store: the two nodes behind HAProxy save and read files through it, as a cluster on several
+# machines does through S3 or MinIO. The suite starts and stops it on a port of its own.
+MOTO_VERSION := 5.2.5
+MOTO_SERVER := target/moto-venv/bin/moto_server
+$(MOTO_SERVER):
+	python3 -m venv target/moto-venv
+	target/moto-venv/bin/pip install -q --disable-pip-version-check moto[s3]==$(MOTO_VERSION) flask==3.1.3 flask-cors==6.0.5
+
 # Browser tests: Debian Chromium driven by Playwright against the built site and a fresh database.
 e2e:
 	npx playwright test --config end2end/playwright.config.mjs
@@ -79,7 +88,7 @@ e2e:
 	unshare -n bash end2end/netns.sh npx playwright test --config end2end/video.config.mjs
 
 deps-run: apt-run rust-tools npm-deps postgres
-deps-test: apt-run apt-test rust-tools npm-deps postgres nats
+deps-test: apt-run apt-test rust-tools npm-deps postgres nats $(MOTO_SERVER)
 
 # PostgreSQL from Debian and the PostGIS package matching the server's major version.
 apt-run:

@@ -7,6 +7,8 @@ psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WIT
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
 export LISTEN_ADDR="127.0.0.1:$port"
 export LEPTOS_SITE_ROOT="target/site"
+# saved exports go to a directory of their own under target/
+export IOC_FILES="target/e2e-files"
 # the demo accounts (operator / planner) and a known admin password for the tests
 # no camera simulator here: probing 1,132 unreachable cameras would only add noise
 export IOC_CAMERA_PROBE_SECS=0

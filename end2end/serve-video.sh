@@ -15,6 +15,7 @@ export LEPTOS_SITE_ROOT="target/site"
 export IOC_CAMERA_RTSP_BASE="rtsp://127.0.0.1:8556"
 export IOC_CAMERA_PROBE_SECS=0
 export IOC_SIMULATE_VEHICLES=0
+export IOC_FILES="target/e2e-video-files"
 export IOC_DEMO_USERS=1
 export IOC_ADMIN_PASSWORD="admin-e2e-password"
 target/debug/server &

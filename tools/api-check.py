@@ -43,6 +43,8 @@ EXEMPT = {
     "POST /api/account/password": "needs the user's current password (tests/it/auth.rs)",
     "DELETE /api/tokens/{id}": "would revoke the run's own token (tests/it/auth.rs)",
     "POST /api/session": "signs in by password, which the runs do not use (tests/it/auth.rs)",
+    "GET /api/area-query/exports/{id}": "needs the id of a saved export (tests/it/saved_exports.rs)",
+    "DELETE /api/area-query/exports/{id}": "needs the id of a saved export (tests/it/saved_exports.rs)",
 }
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -76,6 +78,7 @@ def start_server():
         "LEPTOS_SITE_ROOT": "target/site",
         "IOC_CAMERA_PROBE_SECS": "0",
         "IOC_SIMULATE_VEHICLES": "0",
+        "IOC_FILES": "target/api-check/files",
         "IOC_DEMO_USERS": "1",
         "IOC_ADMIN_PASSWORD": ADMIN_PASSWORD,
         # every request of the runs comes from one address

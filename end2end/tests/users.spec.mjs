@@ -1,5 +1,5 @@
 // The three kinds of user in a real Chromium: a tourist searches the public map, a planner draws an
-// area and downloads CSV, an operator signs in and reaches /ops.
+// area, downloads CSV and saves it for the team, an operator signs in and reaches /ops.
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import { signIn, screenPoint, screenshot, watchCsp } from './helpers.mjs';
@@ -71,6 +71,23 @@ test('a planner draws a polygon around Bến Thành market and downloads CSV', a
   const lines = csv.trim().split(/\r?\n/);
   expect(lines[0]).toBe('layer,id,name_vi,name_en,kind,lon,lat,wkt');
   expect(csv).toContain('Chợ Bến Thành');
+
+  // saved for the team: it shows in the list, and its link downloads the file it keeps
+  await page.click('button[name=save-export]');
+  await expect(page.locator('.saved-exports [role=status]')).toContainText('Vùng đã vẽ');
+  const saved = page.locator('ul.saved-list li[data-id]').first();
+  await expect(saved).toContainText('CSV');
+  const count = Number((await saved.locator('a').innerText()).match(/(\d+) đối tượng/)[1]);
+  const again = page.waitForEvent('download');
+  await saved.locator('a').click();
+  const file = await again;
+  expect(file.suggestedFilename()).toMatch(/^ioc-area-drawn-\d{8}-[0-9a-f]{8}\.csv$/);
+  const kept = fs.readFileSync(await file.path(), 'utf8');
+  expect(kept.trim().split(/\r?\n/)).toHaveLength(count + 1);
+  expect(kept).toContain('Chợ Bến Thành');
+  await screenshot(page, 'planner-saved-export');
+  await saved.locator('button[name=delete-export]').click();
+  await expect(page.locator('ul.saved-list li[data-id]')).toHaveCount(0);
 });
 
 test('an operator signs in and reaches /ops; a planner may not', async ({ page }) => {

@@ -126,6 +126,7 @@ pub async fn start_node(db: &str, port: u16, env: &[(&str, String)], log: &str) 
         )
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("IOC_SIMULATE_VEHICLES", "0")
+        .env("IOC_FILES", "target/bench-files")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(

@@ -35,6 +35,11 @@ pub struct Config {
     /// The NATS server whose JetStream carries live events between the cluster's nodes
     /// (`IOC_NATS_URL`, e.g. `nats://127.0.0.1:4222`; unset: no bus, one node polls the log).
     pub nats_url: Option<String>,
+    /// Where the product keeps its files (`IOC_FILES`: a directory, default `storage`, or
+    /// `s3://bucket/prefix` with the `AWS_*` settings, which a cluster on several machines needs).
+    pub files: String,
+    /// Days a planner's saved export is kept (`IOC_EXPORT_RETENTION_DAYS`, default 30).
+    pub export_retention_days: i32,
     /// Days the live event log is kept for resuming clients (`IOC_LIVE_RETENTION_DAYS`, default 7).
     pub live_retention_days: i32,
     /// Frames a WebSocket client may have queued before it is cut off (`IOC_WS_QUEUE`, default 1024).
@@ -303,6 +308,8 @@ impl Config {
             simulate_speed: number("IOC_SIMULATE_SPEED", 1)?,
             cluster,
             nats_url: var("IOC_NATS_URL"),
+            files: var("IOC_FILES").unwrap_or_else(|| "storage".to_string()),
+            export_retention_days: number("IOC_EXPORT_RETENTION_DAYS", 30)?,
             live_retention_days: number("IOC_LIVE_RETENTION_DAYS", 7)?,
             ws_queue: number("IOC_WS_QUEUE", 1024)?,
             fanout_threads: number("IOC_FANOUT_THREADS", 1)?,

@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod geometry;

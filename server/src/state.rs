@@ -12,7 +12,8 @@ use sqlx::PgPool;
 use crate::cluster::{self, lease};
 use crate::config::Config;
 use crate::live::{Live, LiveConfig};
-use crate::{auth, cameras, db, idempotency, incidents, video};
+use crate::files::Files;
+use crate::{auth, cameras, db, idempotency, incidents, planner, video};
 
 /// Shared by every handler: configuration, the database pool, the Leptos site options, the services.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct AppState {
     pub sign_ins: Arc<auth::attempts::InFlight>,
     /// Sessions recently checked and rights ended since (`auth::revoke`).
     pub rights: Arc<auth::Rights>,
+    /// The file store every node reads and writes (`files`).
+    pub files: Files,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -48,6 +51,8 @@ pub enum StartError {
     Live(#[source] crate::error::StoreError),
     #[error("while closing the viewing audit rows left open: {0}")]
     Audit(#[source] sqlx::Error),
+    #[error("opening the file store: {0}")]
+    Files(#[source] crate::files::FilesError),
 }
 
 impl AppState {
@@ -62,7 +67,9 @@ impl AppState {
         )
         .await?;
         auth::password::configure(config.sign_in.password_workers);
-        spawn_housekeeping(&pool, &config.cluster, config.sign_in.window_secs);
+        let files = Files::open(&config.files).map_err(StartError::Files)?;
+        tracing::info!(files = files.location(), "file store");
+        spawn_housekeeping(&pool, &config, &files);
         auth::bootstrap(&pool, config.admin_password.clone(), config.demo_users)
             .await
             .map_err(StartError::Users)?;
@@ -102,7 +109,7 @@ impl AppState {
                 "closed viewing audit rows the previous run left open"
             );
         }
-        let state = AppState::on(pool, config, live);
+        let state = AppState::on(pool, config, live)?;
         if let Some(bus) = &bus {
             if let Err(e) = state.video.attach_bus(bus).await {
                 tracing::error!(error = %e, "no video leases: each node pulls the cameras its viewers watch");
@@ -119,10 +126,11 @@ impl AppState {
     /// The services on a prepared pool and a live service already started: the video service, the
     /// incidents' expiry. (Tests that share one database start here, each with its own live settings.)
     /// Each state records its own rights' endings: two states must not share one live service.
-    pub fn on(pool: PgPool, config: Config, live: Arc<Live>) -> AppState {
+    pub fn on(pool: PgPool, config: Config, live: Arc<Live>) -> Result<AppState, StartError> {
+        let files = Files::open(&config.files).map_err(StartError::Files)?;
         incidents::expiry::spawn(&live, &config.cluster);
         let video = video::Video::start(pool.clone(), live.clone(), config.video.clone());
-        AppState {
+        Ok(AppState {
             leptos_options: leptos_options(&config),
             config: Arc::new(config),
             pool,
@@ -130,7 +138,8 @@ impl AppState {
             video,
             sign_ins: Default::default(),
             rights: Default::default(),
-        }
+            files,
+        })
     }
 }
 
@@ -149,18 +158,23 @@ pub fn live_config(config: &Config) -> LiveConfig {
 
 /// Once a minute, for as long as the server runs, on the one node of the cluster that holds the
 /// housekeeping lease: sign-in records past their window and idempotency keys past their 24 hours
-/// are deleted, so neither table grows with traffic.
-pub fn spawn_housekeeping(pool: &PgPool, cluster: &str, sign_in_window_secs: i32) {
-    let on = pool.clone();
-    lease::run(pool.clone(), cluster, lease::HOUSEKEEPING, move || {
-        housekeeping(on.clone(), sign_in_window_secs)
+/// are deleted, so neither table grows with traffic, and saved exports past their days leave the
+/// file store with their rows.
+pub fn spawn_housekeeping(pool: &PgPool, config: &Config, files: &Files) {
+    let (on, files) = (pool.clone(), files.clone());
+    let window = config.sign_in.window_secs;
+    lease::run(pool.clone(), &config.cluster, lease::HOUSEKEEPING, move || {
+        housekeeping(on.clone(), files.clone(), window)
     });
 }
 
-async fn housekeeping(pool: PgPool, sign_in_window_secs: i32) {
+async fn housekeeping(pool: PgPool, files: Files, sign_in_window_secs: i32) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every.tick().await;
+        if let Err(e) = planner::saved::housekeeping(&pool, &files).await {
+            tracing::warn!(error = %e, "could not delete the saved exports past their days");
+        }
         if let Err(e) = auth::attempts::trim(&pool, sign_in_window_secs).await {
             tracing::warn!(error = %e, "could not trim sign-in records");
         }

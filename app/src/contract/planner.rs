@@ -172,3 +172,41 @@ pub struct AreaAnswer {
     pub coverage: Coverage,
     pub features: AreaFeatures,
 }
+
+/// A saved export: an area query's file kept in the district's file store, so that any planner can
+/// download it again later, through any node (`/api/area-query/exports`). The area's names are
+/// copied when it is saved: the file shows the wards as they were then, whatever boundaries change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SavedExport {
+    pub id: String,
+    /// `geojson` or `csv`.
+    pub format: String,
+    pub area: AreaKind,
+    /// A ward's code and names (`area` ward).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_vi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    /// The features in the file, and its size in bytes.
+    pub features: i64,
+    pub bytes: i64,
+    /// Who saved it (their display name); `null` once that account is deleted.
+    pub saved_by: Option<String>,
+    /// Whether the caller saved it (and so may delete it, as an admin may any).
+    pub yours: bool,
+    /// RFC 3339: when it was saved, and when it will be deleted.
+    pub saved_at: String,
+    pub expires_at: String,
+    /// Where to download it (`GET`).
+    pub href: String,
+}
+
+/// `GET /api/area-query/exports`: the saved exports, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SavedExports {
+    pub exports: Vec<SavedExport>,
+}

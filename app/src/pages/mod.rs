@@ -6,5 +6,6 @@ pub mod home;
 pub mod not_found;
 pub mod ops;
 pub mod planner;
+pub mod saved_exports;
 pub mod signin;
 pub mod wall;

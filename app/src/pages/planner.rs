@@ -1,5 +1,6 @@
 //! `/planner`: choose a ward or draw a polygon, see what is inside (counts per layer, incidents by kind,
-//! status and time, camera coverage of schools and clinics, the features), and export it.
+//! status and time, camera coverage of schools and clinics, the features), and export it, now or
+//! saved for the team (`saved_exports`).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +9,7 @@ use serde_json::{json, Value};
 use crate::api;
 use crate::components::map_view::{MapView, Selected};
 use crate::components::topbar::TopBar;
+use crate::pages::saved_exports::SavedExportsPanel;
 use crate::contract::planner::{AreaAnswer, AreaKind, AreaQuery};
 use crate::map;
 use crate::map::style::MapKind;
@@ -179,6 +181,7 @@ pub fn PlannerPage() -> impl IntoView {
                     <button name="export-geojson" disabled=move || area.get().is_none() on:click=move |_| export("geojson")>"GeoJSON"</button>
                     <button name="export-csv" disabled=move || area.get().is_none() on:click=move |_| export("csv")>"CSV"</button>
                 </div>
+                <SavedExportsPanel lang query=Signal::derive(body)/>
             </aside>
             <MapView kind=MapKind::Planner selected lang/>
             <section class="results-panel" aria-live="polite">

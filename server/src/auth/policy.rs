@@ -111,6 +111,8 @@ pub const POLICIES: &[(&str, Access)] = &[
     // planning
     ("/api/area-query", Access::Planner),
     ("/api/area-query/export", Access::Planner),
+    ("/api/area-query/exports", Access::Planner),
+    ("/api/area-query/exports/{id}", Access::Planner),
     // unknown API paths answer 404 in the API's shape
     ("/api/{*rest}", Access::Public),
     ("/ogc/{*rest}", Access::Public),

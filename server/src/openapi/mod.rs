@@ -60,6 +60,8 @@ pub use operations::operations;
         app::contract::auth::TokenCreated,
         app::contract::planner::AreaQuery,
         app::contract::planner::AreaAnswer,
+        app::contract::planner::SavedExport,
+        app::contract::planner::SavedExports,
         app::contract::search::SearchResults,
         app::contract::search::Notices,
     ))

@@ -398,6 +398,25 @@ pub fn operations() -> Vec<Op> {
                 description: "The file: GeoJSON, or CSV (layer,id,name_vi,name_en,kind,lon,lat,wkt)",
                 content: vec![(geojson, schema("FeatureCollection")), ("text/csv", text().build().into())],
             }),
+        op(Post, "/api/area-query/exports", "planner", "Save the export in the file store, for any planner to download later")
+            .param(query("format", text().enum_values(Some(["geojson", "csv"])), "geojson (default) or csv"))
+            .body(Body::Json("AreaQuery", json!({"ward": "26734"})))
+            .answer(json_ok(201, "Saved; its address is in Location", "SavedExport")),
+        op(Get, "/api/area-query/exports", "planner", "The saved exports, newest first")
+            .answer(json_ok(200, "The saved exports", "SavedExports")),
+        op(Get, "/api/area-query/exports/{id}", "planner", "A saved export's file")
+            .param(path("id", text(), json!("00000000000000000000000000000000")))
+            .answer(Answer {
+                status: 200,
+                description: "The file, as saved",
+                content: vec![(geojson, schema("FeatureCollection")), ("text/csv", text().build().into())],
+            })
+            .answer(error(404, "No such saved export, or it expired")),
+        op(Delete, "/api/area-query/exports/{id}", "planner", "Delete a saved export (the planner who saved it, or an admin)")
+            .param(path("id", text(), json!("00000000000000000000000000000000")))
+            .answer(empty(204, "Deleted"))
+            .answer(error(403, "Saved by another planner"))
+            .answer(error(404, "No such saved export, or it expired")),
         // OGC API – Features
         op(Get, "/ogc", "ogc", "The landing page")
             .param(query("f", text(), "json"))

@@ -12,6 +12,12 @@ pub enum PlannerError {
     Invalid { field: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The file store failed (`files`).
+    #[error(transparent)]
+    Files(#[from] crate::files::FilesError),
+    /// A saved export's row is there and its file is not: the store was emptied by hand.
+    #[error("the saved export's file {key} is missing from the file store")]
+    MissingFile { key: String },
     /// The database wrote JSON the answer's types cannot carry: a fault of ours, logged.
     #[error("while reading {what} from the database: {source}")]
     Answer {
@@ -40,7 +46,10 @@ impl Refusal for PlannerError {
         match self {
             PlannerError::Invalid { .. } => StatusCode::BAD_REQUEST,
             PlannerError::Store(e) => e.status(),
-            PlannerError::Answer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            PlannerError::Files(e) => e.status(),
+            PlannerError::Answer { .. } | PlannerError::MissingFile { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -48,7 +57,8 @@ impl Refusal for PlannerError {
         match self {
             PlannerError::Invalid { .. } => "invalid_parameter",
             PlannerError::Store(e) => e.code(),
-            PlannerError::Answer { .. } => "internal",
+            PlannerError::Files(e) => e.code(),
+            PlannerError::Answer { .. } | PlannerError::MissingFile { .. } => "internal",
         }
     }
 
@@ -62,6 +72,7 @@ impl Refusal for PlannerError {
     fn public_message(&self) -> String {
         match self {
             PlannerError::Store(e) => e.public_message(),
+            PlannerError::Files(e) => e.public_message(),
             _ => "internal error".into(),
         }
     }

@@ -1,6 +1,46 @@
 //! The export files of an area query: GeoJSON as the features were read, or CSV (RFC 4180, written
 //! by the `csv` crate) with every text cell defused for spreadsheets.
 
+/// The two kinds of export file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    Csv,
+}
+
+impl Format {
+    /// From the `format` query parameter (`geojson` when there is none).
+    pub fn parse(s: Option<&str>) -> Option<Format> {
+        match s.unwrap_or("geojson") {
+            "geojson" => Some(Format::GeoJson),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::GeoJson => "geojson",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::GeoJson => "application/geo+json",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// The file's text.
+    pub fn write(self, rows: &[ExportRow]) -> Result<String, csv::Error> {
+        match self {
+            Format::GeoJson => Ok(geojson(rows)),
+            Format::Csv => csv(rows),
+        }
+    }
+}
+
 /// One exported feature: its GeoJSON text and its CSV cells (in [`CSV_HEADER`] order).
 pub type ExportRow = (String, [Option<String>; 8]);
 

@@ -319,8 +319,12 @@ pub async fn answer(pool: &PgPool, q: &AreaQuery) -> Result<AreaAnswer, PlannerE
 /// Most features an export file holds.
 pub const EXPORT_MAX: i64 = 100_000;
 
-/// Every feature inside the area (of the chosen layers), for export: (feature JSON, CSV row fields).
-pub async fn export_rows(pool: &PgPool, q: &AreaQuery) -> Result<Vec<ExportRow>, PlannerError> {
+/// Every feature inside the area (of the chosen layers), for export: (feature JSON, CSV row fields),
+/// with what the area is (a saved export records it).
+pub async fn export_rows(
+    pool: &PgPool,
+    q: &AreaQuery,
+) -> Result<(AreaSummary, Vec<ExportRow>), PlannerError> {
     let area = resolve_area(pool, &q.area).await?;
     let in_area = in_area(q);
     let keys: Vec<(String, String)> = sqlx::query_as(&format!(
@@ -334,7 +338,7 @@ pub async fn export_rows(pool: &PgPool, q: &AreaQuery) -> Result<Vec<ExportRow>,
     .fetch_all(pool)
     .await
     .map_err(StoreError::doing("listing the features to export"))?;
-    Ok(features(pool, &keys)
+    let rows = features(pool, &keys)
         .await?
         .into_iter()
         .map(|r| {
@@ -352,7 +356,8 @@ pub async fn export_rows(pool: &PgPool, q: &AreaQuery) -> Result<Vec<ExportRow>,
                 ],
             )
         })
-        .collect())
+        .collect();
+    Ok((area.summary, rows))
 }
 
 #[cfg(test)]

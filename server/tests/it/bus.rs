@@ -95,7 +95,7 @@ async fn node(cluster: &str) -> (axum::Router, std::net::SocketAddr) {
         .expect("live");
     let mut config = crate::common::config(crate::common::database_url());
     config.cluster = cluster.to_string();
-    let state = server::AppState::on(db, config, live.clone());
+    let state = server::AppState::on(db, config, live.clone()).expect("the services start");
     let bus = Bus::connect(NATS, cluster).await.expect("NATS");
     live.attach_bus(bus.clone()).await.expect("live on the bus");
     server::auth::revoke::join_bus(&state, bus)

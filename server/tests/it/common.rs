@@ -111,6 +111,12 @@ pub fn config(database_url: String) -> Config {
         // each test server is a cluster of its own: its expiry runs with its own linger
         cluster: unique_cluster(),
         nats_url: None,
+        // one directory per test process; each saved export has a key of its own
+        files: std::env::temp_dir()
+            .join(format!("ioc-map-test-{}-files", std::process::id()))
+            .to_string_lossy()
+            .into_owned(),
+        export_retention_days: 30,
         live_retention_days: 7,
         ws_queue: 1024,
         fanout_threads: 1,
@@ -138,7 +144,7 @@ pub fn config(database_url: String) -> Config {
 /// The server's router on this pool, configuration and live service (the video service is started
 /// here, as `main` does).
 pub fn router_on(pool: PgPool, config: Config, live: Arc<server::live::Live>) -> Router {
-    router(AppState::on(pool, config, live))
+    router(AppState::on(pool, config, live).expect("the test's services start"))
 }
 
 /// The router on a pool whose database may be unreachable (the live service then loads nothing).

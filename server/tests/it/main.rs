@@ -25,6 +25,7 @@ mod proxies;
 mod restart;
 mod retries;
 mod rights;
+mod saved_exports;
 mod search;
 mod shutdown;
 mod snapshots;

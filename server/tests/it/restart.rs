@@ -25,7 +25,10 @@ pub(crate) fn start_server_on(port: u16, url: &str) -> Child {
 
 /// [`start_server_on`] with more environment variables.
 pub(crate) fn start_server_env(port: u16, url: &str, env: &[(&str, &str)]) -> Child {
+    let files = std::env::temp_dir().join(format!("ioc-map-test-{}-files", std::process::id()));
     Command::new(env!("CARGO_BIN_EXE_server"))
+        // the test process's own file store (a caller may name another)
+        .env("IOC_FILES", files)
         .envs(env.iter().copied())
         .env("DATABASE_URL", url)
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
