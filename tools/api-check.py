@@ -43,6 +43,7 @@ EXEMPT = {
     "POST /api/account/password": "needs the user's current password (tests/it/auth.rs)",
     "DELETE /api/tokens/{id}": "would revoke the run's own token (tests/it/auth.rs)",
     "POST /api/session": "signs in by password, which the runs do not use (tests/it/auth.rs)",
+    # reached only when a run follows a save's Location to its id
     "GET /api/area-query/exports/{id}": "needs the id of a saved export (tests/it/saved_exports.rs)",
     "DELETE /api/area-query/exports/{id}": "needs the id of a saved export (tests/it/saved_exports.rs)",
 }

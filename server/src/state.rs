@@ -11,8 +11,8 @@ use sqlx::PgPool;
 
 use crate::cluster::{self, lease};
 use crate::config::Config;
-use crate::live::{Live, LiveConfig};
 use crate::files::Files;
+use crate::live::{Live, LiveConfig};
 use crate::{auth, cameras, db, idempotency, incidents, planner, video};
 
 /// Shared by every handler: configuration, the database pool, the Leptos site options, the services.
@@ -163,9 +163,12 @@ pub fn live_config(config: &Config) -> LiveConfig {
 pub fn spawn_housekeeping(pool: &PgPool, config: &Config, files: &Files) {
     let (on, files) = (pool.clone(), files.clone());
     let window = config.sign_in.window_secs;
-    lease::run(pool.clone(), &config.cluster, lease::HOUSEKEEPING, move || {
-        housekeeping(on.clone(), files.clone(), window)
-    });
+    lease::run(
+        pool.clone(),
+        &config.cluster,
+        lease::HOUSEKEEPING,
+        move || housekeeping(on.clone(), files.clone(), window),
+    );
 }
 
 async fn housekeeping(pool: PgPool, files: Files, sign_in_window_secs: i32) {

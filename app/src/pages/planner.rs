@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 use crate::api;
 use crate::components::map_view::{MapView, Selected};
 use crate::components::topbar::TopBar;
-use crate::pages::saved_exports::SavedExportsPanel;
 use crate::contract::planner::{AreaAnswer, AreaKind, AreaQuery};
 use crate::map;
 use crate::map::style::MapKind;
 use crate::model::Lang;
+use crate::pages::saved_exports::SavedExportsPanel;
 
 const PAGE: i64 = 50;
 

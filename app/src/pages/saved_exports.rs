@@ -45,7 +45,7 @@ pub fn SavedExportsPanel(lang: RwSignal<Lang>, query: Signal<Option<AreaQuery>>)
                 Ok(s) => list.set(s.exports),
                 Err(e) => message.set(Some(Err(e.to_string()))),
             }
-        })
+        });
     };
     Effect::new(move |_| reload());
     let save = move |_| {
@@ -79,7 +79,7 @@ pub fn SavedExportsPanel(lang: RwSignal<Lang>, query: Signal<Option<AreaQuery>>)
                 Ok(()) => reload(),
                 Err(e) => message.set(Some(Err(e.to_string()))),
             }
-        })
+        });
     };
 
     view! {

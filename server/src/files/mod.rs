@@ -189,37 +189,53 @@ mod tests {
     #[tokio::test]
     async fn a_directory_store_writes_reads_lists_and_deletes() {
         let d = dir();
-        let files = Files::open(&d).unwrap();
+        let files = Files::open(&d).expect("the store answers");
         files
             .put("area-exports/a.csv", Bytes::from_static(b"x,y\r\n"))
             .await
-            .unwrap();
+            .expect("the store answers");
         assert_eq!(
-            files.read("area-exports/a.csv").await.unwrap().unwrap(),
+            files
+                .read("area-exports/a.csv")
+                .await
+                .expect("the store answers")
+                .expect("the store answers"),
             Bytes::from_static(b"x,y\r\n")
         );
         assert!(std::path::Path::new(&d).join("area-exports/a.csv").exists());
         assert_eq!(
-            files.keys("area-exports").await.unwrap(),
+            files.keys("area-exports").await.expect("the store answers"),
             vec!["area-exports/a.csv".to_string()]
         );
         let before_it = Utc::now() - chrono::Duration::hours(1);
         assert!(files
             .older_than("area-exports", before_it)
             .await
-            .unwrap()
+            .expect("the store answers")
             .is_empty());
-        files.delete("area-exports/a.csv").await.unwrap();
-        files.delete("area-exports/a.csv").await.unwrap();
-        assert!(files.get("area-exports/a.csv").await.unwrap().is_none());
-        std::fs::remove_dir_all(d).unwrap();
+        files
+            .delete("area-exports/a.csv")
+            .await
+            .expect("the store answers");
+        files
+            .delete("area-exports/a.csv")
+            .await
+            .expect("the store answers");
+        assert!(files
+            .get("area-exports/a.csv")
+            .await
+            .expect("the store answers")
+            .is_none());
+        std::fs::remove_dir_all(d).expect("the store answers");
     }
 
     #[test]
     fn locations_that_cannot_be_a_store_are_refused_with_the_reason() {
-        let e = Files::open("s3://").unwrap_err().to_string();
+        let e = Files::open("s3://").expect_err("refused").to_string();
         assert!(e.contains("no bucket"), "{e}");
-        let e = Files::open("ftp://host/dir").unwrap_err().to_string();
+        let e = Files::open("ftp://host/dir")
+            .expect_err("refused")
+            .to_string();
         assert!(e.contains("s3://"), "{e}");
         assert!(Files::open("").is_err());
     }

@@ -48,6 +48,18 @@ struct Row {
     expires_at: DateTime<Utc>,
 }
 
+/// Ho Chi Minh City time: `+07:00` all year (no daylight saving).
+const HCMC: chrono::FixedOffset = match chrono::FixedOffset::east_opt(7 * 3600) {
+    Some(offset) => offset,
+    None => panic!("+07:00 is a valid offset"),
+};
+
+/// RFC 3339 in the district's time, to the second, as the planner reads it.
+fn district_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&HCMC)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
 fn kind(s: &str) -> AreaKind {
     match s {
         "ward" => AreaKind::Ward,
@@ -71,8 +83,8 @@ impl From<Row> for SavedRow {
                 bytes: r.bytes,
                 saved_by: r.saved_by,
                 yours: false,
-                saved_at: r.saved_at.to_rfc3339(),
-                expires_at: r.expires_at.to_rfc3339(),
+                saved_at: district_time(r.saved_at),
+                expires_at: district_time(r.expires_at),
             },
             file_key: r.file_key,
             saved_by_id: r.saved_by_id,
@@ -179,6 +191,8 @@ pub async fn without_row(pool: &PgPool, keys: &[String]) -> Result<Vec<String>, 
     )
     .fetch_all(pool)
     .await
-    .map_err(StoreError::doing("looking for files without a saved export"))?;
+    .map_err(StoreError::doing(
+        "looking for files without a saved export",
+    ))?;
     Ok(keys)
 }

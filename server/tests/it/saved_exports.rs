@@ -53,7 +53,10 @@ async fn a_planner_saves_an_export_that_others_list_download_and_its_owner_delet
 
     // bad input first: it answers 400 naming the field and saves nothing
     let a = planner
-        .post_json("/api/area-query/exports?format=xlsx", &json!({"ward": WARD}))
+        .post_json(
+            "/api/area-query/exports?format=xlsx",
+            &json!({"ward": WARD}),
+        )
         .await;
     assert_eq!(a.status, 400, "{}", a.text);
     assert_eq!(a.json()["field"], "format");
@@ -78,9 +81,23 @@ async fn a_planner_saves_an_export_that_others_list_download_and_its_owner_delet
     assert_eq!(saved["format"], "csv");
     assert_eq!(saved["area"], "ward");
     assert_eq!(saved["ward"], WARD);
-    assert!(saved["name_vi"].as_str().expect("name").contains("Bến Thành"));
-    assert_eq!(saved["saved_by"], "Chuyên viên quy hoạch (demo)", "the display name");
+    assert!(saved["name_vi"]
+        .as_str()
+        .expect("name")
+        .contains("Bến Thành"));
+    assert_eq!(
+        saved["saved_by"], "Chuyên viên quy hoạch (demo)",
+        "the display name"
+    );
     assert_eq!(saved["yours"], true);
+    for t in ["saved_at", "expires_at"] {
+        let at = saved[t].as_str().expect(t);
+        assert!(at.ends_with("+07:00"), "{t} in the district's time: {at}");
+    }
+    let days = chrono::DateTime::parse_from_rfc3339(saved["expires_at"].as_str().expect("t"))
+        .expect("RFC 3339")
+        - chrono::DateTime::parse_from_rfc3339(saved["saved_at"].as_str().expect("t")).expect("t");
+    assert_eq!(days.num_days(), 30, "kept for IOC_EXPORT_RETENTION_DAYS");
     let features = saved["features"].as_i64().expect("features");
     assert!(features > 116, "{saved}");
     let on_disk = std::fs::read(file_path(&dir, &id, "csv")).expect("the file is in the store");
@@ -90,7 +107,10 @@ async fn a_planner_saves_an_export_that_others_list_download_and_its_owner_delet
     let list = saved_ids(&admin).await;
     assert_eq!(list.first(), Some(&id));
     let listed = admin.get("/api/area-query/exports").await.json();
-    assert_eq!(listed["exports"][0]["yours"], false, "the admin did not save it");
+    assert_eq!(
+        listed["exports"][0]["yours"], false,
+        "the admin did not save it"
+    );
     let listed = planner.get("/api/area-query/exports").await.json();
     assert_eq!(listed["exports"][0]["yours"], true);
 
@@ -131,20 +151,24 @@ async fn a_planner_saves_an_export_that_others_list_download_and_its_owner_delet
     let a = planner.request("DELETE", &admins_href, None).await;
     assert_eq!(a.status, 403, "{}", a.text);
     assert_eq!(planner.get(&admins_href).await.status, 200);
-    assert_eq!(admin.request("DELETE", &admins_href, None).await.status, 204);
+    assert_eq!(
+        admin.request("DELETE", &admins_href, None).await.status,
+        204
+    );
 
     let a = planner.request("DELETE", &href, None).await;
     assert_eq!(a.status, 204, "{}", a.text);
-    assert!(!file_path(&dir, &id, "csv").exists(), "the file went with it");
+    assert!(
+        !file_path(&dir, &id, "csv").exists(),
+        "the file went with it"
+    );
     assert_eq!(planner.get(&href).await.status, 404);
     assert_eq!(planner.request("DELETE", &href, None).await.status, 404);
     assert_eq!(saved_ids(&planner).await, before);
 
     // ids the server never made are simply not there
     for bad in ["nope", "../../etc/passwd", &id.to_uppercase()] {
-        let a = planner
-            .get(&format!("/api/area-query/exports/{bad}"))
-            .await;
+        let a = planner.get(&format!("/api/area-query/exports/{bad}")).await;
         assert_eq!(a.status, 404, "{bad}: {}", a.text);
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -156,7 +180,11 @@ async fn a_file_store_that_fails_answers_503_and_records_nothing() {
     let dir = own_dir("broken");
     std::fs::create_dir_all(&dir).expect("dir");
     // where the exports' folder should be there is a plain file: every write fails
-    std::fs::write(std::path::Path::new(&dir).join("area-exports"), b"not a folder").expect("file");
+    std::fs::write(
+        std::path::Path::new(&dir).join("area-exports"),
+        b"not a folder",
+    )
+    .expect("file");
     let mut c = config(crate::common::database_url());
     c.files = dir.clone();
     let app = app_with(pool().await, c);
@@ -181,12 +209,18 @@ async fn housekeeping_deletes_expired_exports_and_files_a_crash_left_but_not_a_s
     let app = app_with(db.clone(), c);
     let planner = as_(&app, Who::Planner).await;
     let a = planner
-        .post_json("/api/area-query/exports?format=geojson", &json!({"ward": WARD}))
+        .post_json(
+            "/api/area-query/exports?format=geojson",
+            &json!({"ward": WARD}),
+        )
         .await;
     assert_eq!(a.status, 201, "{}", a.text);
     let expired = a.json()["id"].as_str().expect("id").to_string();
     let a = planner
-        .post_json("/api/area-query/exports?format=geojson", &json!({"ward": WARD}))
+        .post_json(
+            "/api/area-query/exports?format=geojson",
+            &json!({"ward": WARD}),
+        )
         .await;
     assert_eq!(a.status, 201, "{}", a.text);
     let kept = a.json()["id"].as_str().expect("id").to_string();
@@ -207,7 +241,10 @@ async fn housekeeping_deletes_expired_exports_and_files_a_crash_left_but_not_a_s
 
     // two files without a row: one written two hours ago (a crash's leftover), one just now
     let files = Files::open(&dir).expect("store");
-    let (old, fresh) = ("area-exports/left-by-a-crash.csv", "area-exports/in-flight.csv");
+    let (old, fresh) = (
+        "area-exports/left-by-a-crash.csv",
+        "area-exports/in-flight.csv",
+    );
     for key in [old, fresh] {
         files.put(key, "x\r\n".into()).await.expect("put");
     }

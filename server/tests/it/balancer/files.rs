@@ -47,8 +47,13 @@ pub(super) async fn an_export_saved_through_a_is_downloaded_through_b(cluster: &
         .await
         .expect("an answer");
     assert_eq!(file.status, 200, "{}", file.body);
-    assert_eq!(file.body.len() as i64, saved["bytes"].as_i64().expect("bytes"));
-    assert!(file.body.starts_with("layer,id,name_vi,name_en,kind,lon,lat,wkt\r\n"));
+    assert_eq!(
+        file.body.len() as i64,
+        saved["bytes"].as_i64().expect("bytes")
+    );
+    assert!(file
+        .body
+        .starts_with("layer,id,name_vi,name_en,kind,lon,lat,wkt\r\n"));
     assert!(file.body.contains("Chợ Bến Thành"), "{}", &file.body[..200]);
 
     let gone = http(lb, "DELETE", &href, &as_planner("b"), "")

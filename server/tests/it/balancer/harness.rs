@@ -48,7 +48,8 @@ pub(super) const BUCKET: &str = "ioc-files";
 
 impl S3 {
     async fn start() -> S3 {
-        let exe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/moto-venv/bin/moto_server");
+        let exe =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/moto-venv/bin/moto_server");
         assert!(
             exe.exists(),
             "{} is missing: `make test` installs it (or run `make target/moto-venv/bin/moto_server`)",
@@ -69,7 +70,10 @@ impl S3 {
             if made.is_some_and(|(status, _, _)| status == 200) {
                 return s3;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -393,4 +397,3 @@ pub(super) async fn report(lb: u16, node: &str, cookie: &str, description: &str)
     assert_eq!(a.status, 201, "{}", a.body);
     a.json()["id"].as_str().expect("id").to_string()
 }
-
