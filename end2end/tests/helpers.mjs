@@ -12,10 +12,11 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
-/** Demo accounts that the test server creates (IOC_DEMO_USERS=1). */
+/** Demo accounts that the test server creates (IOC_DEMO_USERS=1), and its admin (serve-fresh.sh). */
 export const USERS = {
   operator: 'operator-demo-2026',
   planner: 'planner-demo-2026',
+  admin: 'admin-e2e-password',
 };
 
 /**

@@ -112,10 +112,14 @@ pub fn AdminUsersPage() -> impl IntoView {
                             let disabled = u.disabled;
                             let current = u.role;
                             let reset = RwSignal::new(String::new());
+                            // the table's cells have no visible labels: each control names its user
+                            let l = lang.get_untracked();
+                            let role_label = format!("{} {}", l.pick("Vai trò của", "Role of"), u.username);
+                            let reset_label = format!("{} {}", l.pick("Mật khẩu mới cho", "New password for"), u.username);
                             view! { <tr class:revoked=disabled>
                                 <td>{u.username}</td>
                                 <td>{u.display_name}</td>
-                                <td><select on:change=move |e| patch(id, UserPatch { role: Some(event_target_value(&e)), ..UserPatch::default() }, "Đã đổi vai trò.", "Role changed.")>
+                                <td><select aria-label=role_label on:change=move |e| patch(id, UserPatch { role: Some(event_target_value(&e)), ..UserPatch::default() }, "Đã đổi vai trò.", "Role changed.")>
                                     {roles.into_iter().map(|r| view! {
                                         <option value=r.as_str() selected=current == r>{r.title(lang.get_untracked())}</option>
                                     }).collect_view()}
@@ -131,7 +135,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                                         patch(id, UserPatch { password: Some(reset.get_untracked()), ..UserPatch::default() }, "Đã đặt lại mật khẩu.", "Password reset.");
                                         reset.set(String::new());
                                     }>
-                                    <input type="password" minlength="10" required autocomplete="new-password"
+                                    <input type="password" minlength="10" required autocomplete="new-password" aria-label=reset_label
                                         prop:value=move || reset.get() on:input=move |e| reset.set(event_target_value(&e))/>
                                     <button type="submit">"OK"</button>
                                 </form></td>
