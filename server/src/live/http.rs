@@ -222,7 +222,7 @@ async fn write_loop(
                 break;
             }
             for f in frames {
-                if tx.feed(Message::Text(f.as_ref().into())).await.is_err() {
+                if tx.feed(Message::Text(f)).await.is_err() {
                     return;
                 }
             }

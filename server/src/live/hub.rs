@@ -20,8 +20,81 @@ use app::live_types::{Op, ServerMessage};
 use super::grid::Grid;
 
 pub type ClientId = u64;
-/// (layer, feature id)
-pub type Key = (String, String);
+
+/// One WebSocket text frame, made once per event and shared by every client it goes to: cloning it
+/// counts a reference, and the socket writer sends its bytes as they are (no copy per client).
+pub type Frame = axum::extract::ws::Utf8Bytes;
+
+/// A live feature's key, (layer, feature id), made once per feature and shared by the hub's maps
+/// and every client that holds the feature. Its hash is computed when it is made, and two keys of
+/// the same feature are usually the same allocation: an event looks its key up in each nearby
+/// client's `held` set, and at 10,000 clients comparing the strings of per-client copies (scattered
+/// on the heap, so mostly cache misses) was a fifth of the server's CPU (perf, issue #11).
+#[derive(Clone)]
+pub struct Key(Arc<KeyData>);
+
+struct KeyData {
+    layer: String,
+    id: String,
+    hash: u64,
+}
+
+impl Key {
+    pub fn new(layer: &str, id: &str) -> Key {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        layer.hash(&mut h);
+        id.hash(&mut h);
+        Key(Arc::new(KeyData {
+            layer: layer.to_string(),
+            id: id.to_string(),
+            hash: h.finish(),
+        }))
+    }
+
+    pub fn layer(&self) -> &str {
+        &self.0.layer
+    }
+
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.hash == other.0.hash
+                && self.0.layer == other.0.layer
+                && self.0.id == other.0.id)
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.hash);
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        (self.layer(), self.id()).cmp(&(other.layer(), other.id()))
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.layer(), self.id())
+    }
+}
 
 /// Margin around a client's bbox, as a share of its size, so features at the edge do not flicker.
 pub const MARGIN: f64 = 0.1;
@@ -40,7 +113,7 @@ pub struct LiveEvent {
 }
 
 impl LiveEvent {
-    fn frame(&self, op: Op) -> Arc<str> {
+    fn frame(&self, op: Op) -> Frame {
         let feature = match op {
             Op::Upsert => self.feature.clone(),
             Op::Delete => {
@@ -62,13 +135,15 @@ struct Client {
     bbox: [f64; 4],
     layers: HashSet<String>,
     held: HashSet<Key>,
+    /// `layers` as bits of [`Hub::layer_bit`], so an event tests a client's layers with one `&`.
+    mask: u64,
 }
 
 /// What a subscribe answers with.
 #[derive(Debug, PartialEq)]
 pub enum Answer {
     /// The frames to queue for the client, in order (the last is `synced`).
-    Frames(Vec<Arc<str>>),
+    Frames(Vec<Frame>),
     /// A resume needs the persisted events with `after < seq <= upto` (older than memory keeps):
     /// read them and subscribe again with them.
     NeedsLog { after: i64, upto: i64 },
@@ -92,6 +167,8 @@ pub struct Hub {
     last_seq: i64,
     /// The clients' views by map cell: an event visits only the clients near it.
     grid: Grid,
+    /// The layers' names, by bit ([`Hub::layer_bit`]).
+    layer_bits: Vec<String>,
 }
 
 pub fn expand(b: [f64; 4]) -> [f64; 4] {
@@ -114,6 +191,7 @@ impl Hub {
             log_capacity,
             last_seq,
             grid: Grid::default(),
+            layer_bits: Vec::new(),
         }
     }
 
@@ -127,7 +205,7 @@ impl Hub {
 
     /// Loads the current live features (at start-up), without events.
     pub fn load(&mut self, layer: &str, id: &str, feature: Value, position: [f64; 2]) {
-        self.put((layer.to_string(), id.to_string()), feature, position);
+        self.put(Key::new(layer, id), feature, position);
     }
 
     /// Seeds the in-memory log with already-committed events (at start-up), oldest first.
@@ -144,7 +222,18 @@ impl Hub {
             self.tree.remove(&GeomWithData::new(*old, key.clone()));
         }
         self.tree.insert(GeomWithData::new(position, key.clone()));
+        // a known key stays the one the clients hold (insert keeps the map's key)
         self.features.insert(key, (feature, position));
+    }
+
+    /// The hub's own key for a feature (the one clients hold), or a new one for a feature it does
+    /// not have.
+    fn key_of(&self, layer: &str, id: &str) -> Key {
+        let key = Key::new(layer, id);
+        match self.features.get_key_value(&key) {
+            Some((known, _)) => known.clone(),
+            None => key,
+        }
     }
 
     fn remove(&mut self, key: &Key) {
@@ -160,7 +249,7 @@ impl Hub {
         let mut keys: Vec<Key> = self
             .tree
             .locate_in_envelope(&env)
-            .filter(|g| g.data.0 == layer)
+            .filter(|g| g.data.layer() == layer)
             .map(|g| g.data.clone())
             .collect();
         keys.sort();
@@ -191,7 +280,7 @@ impl Hub {
     ) -> Vec<(Value, [f64; 2])> {
         self.tree
             .nearest_neighbor_iter(&point)
-            .filter(|g| g.data.0 == layer)
+            .filter(|g| g.data.layer() == layer)
             .filter_map(|g| self.features.get(&g.data))
             .filter(|(f, _)| keep(f))
             .take(n)
@@ -265,7 +354,7 @@ impl Hub {
         let mut gone: HashSet<Key> = HashSet::default();
         let mut frames = Vec::new();
         for ev in missed_events.filter(|e| layers.contains(&e.layer)) {
-            let key = (ev.layer.clone(), ev.id.clone());
+            let key = Key::new(&ev.layer, &ev.id);
             match (ev.op, ev.position) {
                 (Op::Upsert, Some(p)) if inside(&view, p) => {
                     gone.remove(&key);
@@ -285,11 +374,19 @@ impl Hub {
         for layer in &layers {
             held.extend(self.keys_in_view(layer, bbox));
         }
-        self.place(client, Client { bbox, layers, held });
+        self.place(
+            client,
+            Client {
+                bbox,
+                layers,
+                held,
+                mask: 0,
+            },
+        );
         Answer::Frames(self.synced(frames))
     }
 
-    fn synced(&self, mut frames: Vec<Arc<str>>) -> Vec<Arc<str>> {
+    fn synced(&self, mut frames: Vec<Frame>) -> Vec<Frame> {
         let msg = ServerMessage::Synced { seq: self.last_seq };
         frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         frames
@@ -302,9 +399,9 @@ impl Hub {
         bbox: [f64; 4],
         layers: HashSet<String>,
         reset: bool,
-    ) -> Vec<Arc<str>> {
+    ) -> Vec<Frame> {
         let mut held = HashSet::default();
-        let mut frames: Vec<Arc<str>> = Vec::new();
+        let mut frames: Vec<Frame> = Vec::new();
         if reset {
             frames.push(r#"{"type":"reset"}"#.into());
         }
@@ -321,7 +418,15 @@ impl Hub {
             };
             frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
-        self.place(client, Client { bbox, layers, held });
+        self.place(
+            client,
+            Client {
+                bbox,
+                layers,
+                held,
+                mask: 0,
+            },
+        );
         self.synced(frames)
     }
 
@@ -332,11 +437,12 @@ impl Hub {
         client: ClientId,
         bbox: [f64; 4],
         layers: HashSet<String>,
-    ) -> Vec<Arc<str>> {
+    ) -> Vec<Frame> {
         let old = self.clients.remove(&client).unwrap_or(Client {
             bbox,
             layers: HashSet::default(),
             held: HashSet::default(),
+            mask: 0,
         });
         let mut names: Vec<&String> = layers.union(&old.layers).collect();
         names.sort();
@@ -355,8 +461,8 @@ impl Hub {
             let mut delete: Vec<String> = old
                 .held
                 .iter()
-                .filter(|k| &k.0 == layer && !now_keys.contains(*k))
-                .map(|k| k.1.clone())
+                .filter(|k| k.layer() == layer.as_str() && !now_keys.contains(*k))
+                .map(|k| k.id().to_string())
                 .collect();
             delete.sort();
             held.extend(now_keys);
@@ -371,7 +477,15 @@ impl Hub {
             };
             frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
-        self.place(client, Client { bbox, layers, held });
+        self.place(
+            client,
+            Client {
+                bbox,
+                layers,
+                held,
+                mask: 0,
+            },
+        );
         frames
     }
 
@@ -381,15 +495,30 @@ impl Hub {
     }
 
     /// Keeps a client and files its view in the grid.
-    fn place(&mut self, id: ClientId, client: Client) {
+    fn place(&mut self, id: ClientId, mut client: Client) {
+        client.mask = client.layers.iter().fold(0, |m, l| m | self.layer_bit(l));
         self.grid.place(id, expand(client.bbox));
         self.clients.insert(id, client);
+    }
+
+    /// A layer's bit in the clients' masks, given on first sight. Layers are the server's own few
+    /// (a subscribe naming an unknown one is refused before it reaches the hub); past 64 the last
+    /// bit is shared, which only makes the exact check below it run.
+    fn layer_bit(&mut self, layer: &str) -> u64 {
+        let n = match self.layer_bits.iter().position(|l| l == layer) {
+            Some(n) => n,
+            None => {
+                self.layer_bits.push(layer.to_string());
+                self.layer_bits.len() - 1
+            }
+        };
+        1 << n.min(63)
     }
 
     /// Applies a committed event (seq must follow the last one) and returns each recipient's frame:
     /// an upsert to clients whose viewport has the feature, a delete to clients that held it and no
     /// longer see it.
-    pub fn publish(&mut self, ev: LiveEvent) -> Result<Vec<(ClientId, Arc<str>)>, SeqGap> {
+    pub fn publish(&mut self, ev: LiveEvent) -> Result<Vec<(ClientId, Frame)>, SeqGap> {
         if ev.seq != self.last_seq + 1 {
             return Err(SeqGap {
                 expected: self.last_seq + 1,
@@ -397,7 +526,7 @@ impl Hub {
             });
         }
         self.last_seq = ev.seq;
-        let key = (ev.layer.clone(), ev.id.clone());
+        let key = self.key_of(&ev.layer, &ev.id);
         // who may hold it (its view had the old position) and who may see it now (the new one):
         // nobody else's frames or held features change
         let old_position = self.features.get(&key).map(|(_, p)| *p);
@@ -413,11 +542,12 @@ impl Hub {
         }
         let (mut upsert, mut delete) = (None, None);
         let mut out = Vec::new();
+        let bit = self.layer_bit(&ev.layer);
         for id in candidates {
             let Some(c) = self.clients.get_mut(&id) else {
                 continue;
             };
-            if !c.layers.contains(&ev.layer) {
+            if c.mask & bit == 0 || (bit == 1 << 63 && !c.layers.contains(&ev.layer)) {
                 continue;
             }
             let sees =

@@ -7,7 +7,6 @@
 //! test itself, not the hub's bookkeeping.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -15,7 +14,7 @@ use serde_json::{json, Value};
 use app::live::state::{View, ViewState};
 use app::live_types::{ClientMessage, Op, ServerMessage};
 
-use super::{Answer, ClientId, Hub, LiveEvent, ResumeLimits};
+use super::{Answer, ClientId, Frame, Hub, LiveEvent, ResumeLimits};
 
 const LAYERS: [&str; 2] = ["incidents", "cameras"];
 /// Events kept in memory: small, so that resumes often need the persisted log.
@@ -109,7 +108,7 @@ struct Browser {
     state: ViewState,
     map: View,
     socket: Option<ClientId>,
-    inbox: VecDeque<Arc<str>>,
+    inbox: VecDeque<Frame>,
 }
 
 struct World {

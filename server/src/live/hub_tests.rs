@@ -27,7 +27,7 @@ const LIMITS: ResumeLimits = ResumeLimits {
 };
 
 /// The frames of an answer that needs no persisted log.
-fn frames(hub: &mut Hub, client: ClientId, bbox: [f64; 4], since: Option<i64>) -> Vec<Arc<str>> {
+fn frames(hub: &mut Hub, client: ClientId, bbox: [f64; 4], since: Option<i64>) -> Vec<Frame> {
     match hub.subscribe(client, bbox, &layers(), since, None, LIMITS) {
         Answer::Frames(f) => f,
         other @ Answer::NeedsLog { .. } => panic!("{other:?}"),

@@ -24,7 +24,8 @@ pub mod store;
 pub use store::record;
 
 use crate::sync::lock;
-use std::collections::HashMap;
+// Fx hashing for maps keyed by the server's own numbers (client ids, user ids)
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,7 +36,7 @@ use tokio::sync::Notify;
 
 use crate::auth::revoke::Holder;
 use crate::error::StoreError;
-use hub::{ClientId, Hub, LiveEvent};
+use hub::{ClientId, Frame, Hub, LiveEvent};
 use outbox::Outbox;
 use reorder::{Next, Reorder};
 
@@ -169,7 +170,7 @@ impl Live {
         Live {
             config,
             hub: Mutex::new(hub),
-            clients: Mutex::new(HashMap::new()),
+            clients: Mutex::new(HashMap::default()),
             pending: Mutex::new(Reorder::default()),
             next_client: AtomicU64::new(1),
             closing: Default::default(),
@@ -284,7 +285,7 @@ impl Live {
         self.catch_up(next, None).await;
     }
 
-    fn deliver(&self, deliveries: Vec<(ClientId, Arc<str>)>) {
+    fn deliver(&self, deliveries: Vec<(ClientId, Frame)>) {
         let clients = lock(&self.clients);
         for (id, frame) in deliveries {
             if let Some(c) = clients.get(&id) {

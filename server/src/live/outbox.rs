@@ -2,12 +2,12 @@
 //! writer task drains. When a slow client lets it fill up, the queue closes with a reason instead of
 //! growing or slowing the others: the client reconnects and resumes with `since`.
 
+use super::hub::Frame;
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 #[derive(Debug)]
 pub struct Outbox {
-    frames: VecDeque<Arc<str>>,
+    frames: VecDeque<Frame>,
     capacity: usize,
     /// Bytes of the frames queued, and the most that may be (a few huge snapshots fill memory long
     /// before they fill the frame count).
@@ -48,7 +48,7 @@ impl Outbox {
     }
 
     /// Queues a frame; false when the queue is (or now becomes) closed.
-    pub fn push(&mut self, frame: Arc<str>) -> bool {
+    pub fn push(&mut self, frame: Frame) -> bool {
         if self.closed.is_some() {
             return false;
         }
@@ -69,9 +69,9 @@ impl Outbox {
 
     /// Up to `n` of the oldest frames, in order. The writer takes small batches, so what a blocked
     /// socket has not taken stays here, where the capacity applies.
-    pub fn take(&mut self, n: usize) -> Vec<Arc<str>> {
+    pub fn take(&mut self, n: usize) -> Vec<Frame> {
         let n = n.min(self.frames.len());
-        let taken: Vec<Arc<str>> = self.frames.drain(..n).collect();
+        let taken: Vec<Frame> = self.frames.drain(..n).collect();
         self.bytes -= taken.iter().map(|f| f.len()).sum::<usize>();
         taken
     }
@@ -120,8 +120,8 @@ mod tests {
     fn frames_come_out_in_order() {
         let mut q = Outbox::new(3);
         assert!(q.push("a".into()) && q.push("b".into()));
-        assert_eq!(q.take(1), vec![Arc::<str>::from("a")]);
-        assert_eq!(q.take(5), vec![Arc::<str>::from("b")]);
+        assert_eq!(q.take(1), vec![Frame::from("a")]);
+        assert_eq!(q.take(5), vec![Frame::from("b")]);
         assert!(q.is_empty());
     }
 
