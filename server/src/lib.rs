@@ -25,6 +25,7 @@ pub mod live;
 pub mod ogc;
 pub mod openapi;
 pub mod planner;
+pub mod precompress;
 pub mod search;
 pub mod state;
 pub mod sync;
@@ -88,9 +89,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guard::log_faults));
     // the 500 of a panic carries the security headers too
     guard::catch_panics(routes)
+        .layer(middleware::from_fn(web::cache_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
         ))
+        // brotli or gzip, as the client accepts, for anything over 32 bytes but images and event
+        // streams (tower-http's default predicate); brotli at quality 4, fast enough to run per
+        // request on the debug site's 15 MB wasm (issue #12)
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

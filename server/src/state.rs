@@ -67,6 +67,10 @@ impl AppState {
         )
         .await?;
         auth::password::configure(config.sign_in.password_workers);
+        // before anything is served: a rebuilt file never goes out as its old compressed copy
+        crate::precompress::remove_stale(&config.site_root);
+        let site = config.site_root.clone();
+        tokio::task::spawn_blocking(move || crate::precompress::compress_site(&site));
         let files = Files::open(&config.files).map_err(StartError::Files)?;
         tracing::info!(files = files.location(), "file store");
         spawn_housekeeping(&pool, &config, &files);

@@ -1,10 +1,12 @@
 //! The Leptos app (server-side rendering, hydration, static files) and the small JSON API it uses.
 
-use axum::http::{header, Uri};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{extract::State, Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
 
 use app::model::MapConfig;
 use app::{shell, App};
@@ -35,6 +37,41 @@ async fn ward_labels(State(state): State<AppState>) -> Result<impl IntoResponse,
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
 }
 
+/// How long a browser keeps what it fetched (issue #12). The built site's files (`/pkg`, MapLibre,
+/// glyphs) keep their names from build to build, so a browser keeps them and asks again each time:
+/// `no-cache` with the `Last-Modified` the file server sends, answered 304 without a body while
+/// the file is the same. Pages carry the signed-in user: only that browser keeps them, and asks
+/// again each time. API answers say nothing and are not kept.
+pub async fn cache_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_file = req.method() == axum::http::Method::GET && is_site_file(req.uri().path());
+    let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let value = if is_file && (res.status().is_success() || res.status().as_u16() == 304) {
+        Some("no-cache")
+    } else if html {
+        Some("private, no-cache")
+    } else {
+        None
+    };
+    if let Some(v) = value {
+        res.headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(v));
+    }
+    res
+}
+
+/// A path the built site's files are served under (as cargo-leptos lays them out).
+fn is_site_file(path: &str) -> bool {
+    ["/pkg/", "/maplibre/", "/glyphs/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
 async fn api_not_found(uri: Uri) -> ApiError {
     ApiError::not_found(format!("no such resource: {}", uri.path()))
 }
@@ -44,10 +81,29 @@ pub fn app_router(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let csp = crate::headers::page_context(state.config.basemap_style_url.is_some());
+    let pages = leptos_axum::file_and_error_handler_with_context::<AppState, _>(csp.clone(), shell);
+    let files = ServeDir::new(state.leptos_options.site_root.as_ref())
+        .precompressed_br()
+        .precompressed_gzip();
     Router::new()
-        .leptos_routes_with_context(state, routes, csp.clone(), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(csp, shell))
+        .leptos_routes_with_context(state, routes, csp, move || shell(options.clone()))
+        .fallback(
+            move |uri: Uri, state: State<AppState>, req: axum::extract::Request| {
+                let (pages, files) = (pages.clone(), files.clone());
+                async move {
+                    // the site's files with the request's own headers (leptos' handler passes on
+                    // only Accept-Encoding, so a revalidation could never get its 304)
+                    if is_site_file(uri.path()) && req.method() == axum::http::Method::GET {
+                        let mut file_req = axum::extract::Request::new(axum::body::Body::empty());
+                        *file_req.uri_mut() = uri.clone();
+                        *file_req.headers_mut() = req.headers().clone();
+                        let Ok(res) = files.oneshot(file_req).await;
+                        if res.status() != StatusCode::NOT_FOUND {
+                            return res.into_response();
+                        }
+                    }
+                    pages(uri, state, req).await
+                }
+            },
+        )
 }

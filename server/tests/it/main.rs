@@ -29,5 +29,6 @@ mod saved_exports;
 mod search;
 mod shutdown;
 mod snapshots;
+mod transfer;
 mod video;
 mod video_caps;
