@@ -180,6 +180,18 @@ fn inside(b: &[f64; 4], p: [f64; 2]) -> bool {
     p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3]
 }
 
+impl Client {
+    /// A client's view; [`Hub::place`] sets its layer mask.
+    fn new(bbox: [f64; 4], layers: HashSet<String>, held: HashSet<Key>) -> Client {
+        Client {
+            bbox,
+            layers,
+            held,
+            mask: 0,
+        }
+    }
+}
+
 impl Hub {
     /// A hub whose log continues after `last_seq` and keeps the last `log_capacity` events in memory.
     pub fn new(last_seq: i64, log_capacity: usize) -> Self {
@@ -374,15 +386,7 @@ impl Hub {
         for layer in &layers {
             held.extend(self.keys_in_view(layer, bbox));
         }
-        self.place(
-            client,
-            Client {
-                bbox,
-                layers,
-                held,
-                mask: 0,
-            },
-        );
+        self.place(client, Client::new(bbox, layers, held));
         Answer::Frames(self.synced(frames))
     }
 
@@ -418,15 +422,7 @@ impl Hub {
             };
             frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
-        self.place(
-            client,
-            Client {
-                bbox,
-                layers,
-                held,
-                mask: 0,
-            },
-        );
+        self.place(client, Client::new(bbox, layers, held));
         self.synced(frames)
     }
 
@@ -438,12 +434,10 @@ impl Hub {
         bbox: [f64; 4],
         layers: HashSet<String>,
     ) -> Vec<Frame> {
-        let old = self.clients.remove(&client).unwrap_or(Client {
-            bbox,
-            layers: HashSet::default(),
-            held: HashSet::default(),
-            mask: 0,
-        });
+        let old = self
+            .clients
+            .remove(&client)
+            .unwrap_or_else(|| Client::new(bbox, HashSet::default(), HashSet::default()));
         let mut names: Vec<&String> = layers.union(&old.layers).collect();
         names.sort();
         let mut held = HashSet::default();
@@ -477,15 +471,7 @@ impl Hub {
             };
             frames.push(serde_json::to_string(&msg).unwrap_or_default().into());
         }
-        self.place(
-            client,
-            Client {
-                bbox,
-                layers,
-                held,
-                mask: 0,
-            },
-        );
+        self.place(client, Client::new(bbox, layers, held));
         frames
     }
 

@@ -208,22 +208,18 @@ async fn housekeeping_deletes_expired_exports_and_files_a_crash_left_but_not_a_s
     let db = pool().await;
     let app = app_with(db.clone(), c);
     let planner = as_(&app, Who::Planner).await;
-    let a = planner
-        .post_json(
-            "/api/area-query/exports?format=geojson",
-            &json!({"ward": WARD}),
-        )
-        .await;
-    assert_eq!(a.status, 201, "{}", a.text);
-    let expired = a.json()["id"].as_str().expect("id").to_string();
-    let a = planner
-        .post_json(
-            "/api/area-query/exports?format=geojson",
-            &json!({"ward": WARD}),
-        )
-        .await;
-    assert_eq!(a.status, 201, "{}", a.text);
-    let kept = a.json()["id"].as_str().expect("id").to_string();
+    let save = || async {
+        let a = planner
+            .post_json(
+                "/api/area-query/exports?format=geojson",
+                &json!({"ward": WARD}),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        a.json()["id"].as_str().expect("id").to_string()
+    };
+    let expired = save().await;
+    let kept = save().await;
     sqlx::query("UPDATE saved_exports SET expires_at = now() - interval '1 second' WHERE id = $1")
         .bind(&expired)
         .execute(&db)
