@@ -12,7 +12,7 @@ printf "%-28s %12s %12s %12s %10s\n" "file" "plain B" "brotli B" "gzip B" "br ti
 total=(0 0 0)
 for f in "${files[@]}"; do
   plain=$(curl -s -o /dev/null -w "%{size_download}" "$base$f")
-  read -r br t < <(curl -s -H "Accept-Encoding: br" -o /dev/null -w "%{size_download} %{time_total}" "$base$f")
+  read -r br t < <(curl -s -H "Accept-Encoding: br" -o /dev/null -w "%{size_download} %{time_total}\n" "$base$f")
   gz=$(curl -s -H "Accept-Encoding: gzip" -o /dev/null -w "%{size_download}" "$base$f")
   printf "%-28s %12s %12s %12s %9ss\n" "$f" "$plain" "$br" "$gz" "$t"
   total=($((total[0] + plain)) $((total[1] + br)) $((total[2] + gz)))
