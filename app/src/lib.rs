@@ -41,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href="/maplibre/maplibre-gl.css"/>
                 <script src="/maplibre/maplibre-gl.js" defer></script>
                 <script id=session::SCRIPT_ID type="application/json" inner_html=json></script>

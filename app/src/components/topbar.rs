@@ -10,6 +10,15 @@ pub fn TopBar(title_vi: &'static str, title_en: &'static str) -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
     let session = expect_context::<PageSession>();
     let user = session.user.clone();
+    // the tab and the browser's history name the page, then the district's IOC
+    let page_title = move || {
+        let l = lang.get();
+        format!(
+            "{} · {}",
+            l.pick(title_vi, title_en),
+            l.pick("IOC Quận 1", "IOC District 1")
+        )
+    };
     let links = {
         let u = user.clone();
         let mut l: Vec<(&'static str, &'static str, &'static str)> = vec![("/", "Bản đồ", "Map")];
@@ -36,6 +45,7 @@ pub fn TopBar(title_vi: &'static str, title_en: &'static str) -> impl IntoView {
         remember_lang(l);
     };
     view! {
+        <leptos_meta::Title text=page_title/>
         <header class="topbar">
             <a href="/" class="brand">"IOC Quận 1"</a>
             <span class="title">{move || lang.get().pick(title_vi, title_en)}</span>

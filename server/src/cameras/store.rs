@@ -194,7 +194,7 @@ pub async fn set_status(live: &Live, camera: &str, online: bool) -> Result<bool,
         return Ok(false);
     }
     commit(live, tx, camera).await?;
-    tracing::info!(camera = %camera, status, "camera status changed");
+    tracing::debug!(camera = %camera, status, "camera status changed");
     Ok(true)
 }
 

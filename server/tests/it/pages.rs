@@ -13,6 +13,14 @@ async fn ops_page_renders_its_panels_and_loading_state() {
         "loading state before the map is up"
     );
     assert!(html.contains("Đang tải bản đồ"), "visible loading message");
+    assert!(
+        html.contains("<title>Bản đồ điều hành · IOC Quận 1</title>"),
+        "the tab names the page"
+    );
+    assert!(
+        html.contains(r#"<link rel="icon" href="/favicon.svg""#),
+        "a favicon"
+    );
     for layer in [
         "cameras",
         "schools",
