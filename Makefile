@@ -22,11 +22,12 @@ APT_RUN_PACKAGES := postgresql postgresql-contrib ffmpeg fonts-dejavu-core
 APT_TEST_PACKAGES := chromium gdal-bin nats-server haproxy python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-rtsp iproute2 util-linux
 
-.PHONY: help run test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres nats site api-check e2e lint unit
+.PHONY: help run run-release test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres nats site api-check e2e lint unit
 
 help:
 	@echo "make run   - install what is missing, start PostgreSQL, build and serve http://127.0.0.1:3000"
 	@echo "make test  - install what is missing, then fmt, clippy, unit + integration tests, browser tests"
+	@echo "make run-release - make run with the release build (small wasm, optimised server)"
 
 run: deps-run
 	@echo "Sign in at http://127.0.0.1:3000/signin as operator / operator-demo-2026 or planner / planner-demo-2026."
@@ -35,6 +36,13 @@ run: deps-run
 	cargo build -p camsim
 	target/debug/camsim & camsim=$$!; trap 'kill $$camsim 2>/dev/null' EXIT; \
 	  IOC_DEMO_USERS=1 cargo leptos serve
+
+# The same with the release site: the optimised server and a size-optimised wasm (wasm-opt), as a
+# deployment serves it; the first build takes ~15 minutes on two cores (issue #12).
+run-release: deps-run
+	cargo build -p camsim
+	target/debug/camsim & camsim=$$!; trap 'kill $$camsim 2>/dev/null' EXIT; \
+	  IOC_DEMO_USERS=1 cargo leptos serve --release
 
 test: deps-test
 	cargo fmt --all -- --check
