@@ -35,14 +35,14 @@ run: deps-run
 	@echo "Camera simulator (camsim) on rtsp://127.0.0.1:8554/cam-NNNN, control on http://127.0.0.1:8555."
 	cargo build -p camsim
 	target/debug/camsim & camsim=$$!; trap 'kill $$camsim 2>/dev/null' EXIT; \
-	  IOC_DEMO_USERS=1 cargo leptos serve
+	  IOC_DEMO_USERS=1 cargo leptos serve --split
 
 # The same with the release site: the optimised server and a size-optimised wasm (wasm-opt), as a
 # deployment serves it; the first build takes ~15 minutes on two cores (issue #12).
 run-release: deps-run
 	cargo build -p camsim
 	target/debug/camsim & camsim=$$!; trap 'kill $$camsim 2>/dev/null' EXIT; \
-	  IOC_DEMO_USERS=1 cargo leptos serve --release
+	  IOC_DEMO_USERS=1 cargo leptos serve --release --split
 
 test: deps-test
 	cargo fmt --all -- --check
@@ -65,7 +65,7 @@ unit:
 	cargo test -p app -p server -p camsim -p loadgen
 
 site:
-	cargo leptos build
+	cargo leptos build --split
 
 # The running API against its own OpenAPI document (/api/openapi.json), once per role (anonymous,
 # operator, planner, admin), with schemathesis from PyPI in a venv under target/: no 5xx, every answer

@@ -7,6 +7,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod assets;
 pub mod components;
 pub mod contract;
 pub mod live;
@@ -18,15 +19,13 @@ pub mod session;
 pub mod video;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use model::{Lang, PageSession};
-use pages::{
-    account::AccountPage, admin_users::AdminUsersPage, home::HomePage, not_found::NotFound,
-    ops::OpsPage, planner::PlannerPage, signin::SignInPage, wall::WallPage,
-};
+use pages::staff::{AccountRoute, AdminUsersRoute, OpsRoute, PlannerRoute, WallRoute};
+use pages::{home::HomePage, not_found::NotFound, signin::SignInPage};
 
 /// The HTML document around the app. MapLibre GL JS is served by the app itself (copied from npm at
 /// build time), never from a CDN, so the map works with no internet. The visitor's session (user,
@@ -35,15 +34,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let page_session = session::current();
     let lang = page_session.lang.code();
     let json = session::script_json(&page_session);
+    let file = |path: &str| assets::site_url(&options.site_root, path);
+    let (favicon, maplibre_css, maplibre_js) = (
+        file("/favicon.svg"),
+        file("/maplibre/maplibre-gl.css"),
+        file("/maplibre/maplibre-gl.js"),
+    );
     view! {
         <!DOCTYPE html>
         <html lang=lang>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href="/maplibre/maplibre-gl.css"/>
-                <script src="/maplibre/maplibre-gl.js" defer></script>
+                <link rel="icon" href=favicon type="image/svg+xml"/>
+                <link rel="stylesheet" href=maplibre_css/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <script src=maplibre_js defer></script>
                 <script id=session::SCRIPT_ID type="application/json" inner_html=json></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -64,17 +70,16 @@ pub fn App() -> impl IntoView {
     provide_context(page_session);
     let lang = expect_context::<RwSignal<Lang>>();
     view! {
-        <Stylesheet id="leptos" href="/pkg/ioc-map.css"/>
         <Title text=move || lang.get().pick("IOC Quận 1", "IOC District 1")/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage/>
                 <Route path=path!("/signin") view=SignInPage/>
-                <Route path=path!("/ops") view=OpsPage/>
-                <Route path=path!("/planner") view=PlannerPage/>
-                <Route path=path!("/account") view=AccountPage/>
-                <Route path=path!("/admin/users") view=AdminUsersPage/>
-                <Route path=path!("/wall") view=WallPage/>
+                <Route path=path!("/ops") view={Lazy::<OpsRoute>::new()}/>
+                <Route path=path!("/planner") view={Lazy::<PlannerRoute>::new()}/>
+                <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()}/>
+                <Route path=path!("/wall") view={Lazy::<WallRoute>::new()}/>
             </Routes>
         </Router>
     }

@@ -192,8 +192,17 @@ async fn housekeeping(pool: PgPool, files: Files, sign_in_window_secs: i32) {
 }
 
 /// Leptos options from the configuration (cargo-leptos' `LEPTOS_*` variables name the same things).
+///
+/// The built site's file names carry their content's hash (issue #12): cargo-leptos writes the
+/// hashes to `hash.txt` in the site root (`hash-file-name` in Cargo.toml), and Leptos reads them to
+/// name the files in each page. Leptos looks for that file beside the running executable; an
+/// absolute path makes it the site's own, wherever the server runs from (a test binary too).
 pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let hash_file = std::path::Path::new(&config.site_root).join("hash.txt");
+    let hash_file = std::path::absolute(&hash_file).unwrap_or(hash_file);
     LeptosOptions::builder()
+        .hash_files(hash_file.exists())
+        .hash_file(std::sync::Arc::<str>::from(hash_file.to_string_lossy()))
         .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "ioc-map".into()))
         .site_root(config.site_root.clone())
         .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))

@@ -37,20 +37,35 @@ async fn ward_labels(State(state): State<AppState>) -> Result<impl IntoResponse,
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
 }
 
-/// How long a browser keeps what it fetched (issue #12). The built site's files (`/pkg`, MapLibre,
-/// glyphs) keep their names from build to build, so a browser keeps them and asks again each time:
-/// `no-cache` with the `Last-Modified` the file server sends, answered 304 without a body while
-/// the file is the same. Pages carry the signed-in user: only that browser keeps them, and asks
-/// again each time. API answers say nothing and are not kept.
-pub async fn cache_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// How long a browser keeps what it fetched (issue #12).
+///
+/// - A file whose address names its content (the wasm, JS, CSS and wasm chunks that cargo-leptos
+///   renames after their hash, and MapLibre or the favicon asked for with the current
+///   `?v=<fingerprint>` that the page shell adds) is kept for a year and never asked for again:
+///   `public, max-age=31536000, immutable`. A new build is a new address.
+/// - Other site files (glyphs, an address with an old or no fingerprint) are kept and asked for
+///   again each time: `no-cache` with the `Last-Modified` the file server sends, answered 304
+///   without a body while the file is the same.
+/// - Pages carry the signed-in user: only that browser keeps them, and asks again each time
+///   (`private, no-cache`), so a new build's page, naming the new files, is seen at once.
+/// - API answers say nothing and are not kept.
+pub async fn cache_headers(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let is_file = req.method() == axum::http::Method::GET && is_site_file(req.uri().path());
+    let named_by_content = is_file && names_its_content(&state.config.site_root, req.uri());
     let mut res = next.run(req).await;
     let html = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let value = if is_file && (res.status().is_success() || res.status().as_u16() == 304) {
+    let served = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
+    let value = if named_by_content && served {
+        Some("public, max-age=31536000, immutable")
+    } else if is_file && served {
         Some("no-cache")
     } else if html {
         Some("private, no-cache")
@@ -65,11 +80,35 @@ pub async fn cache_headers(req: axum::extract::Request, next: axum::middleware::
     res
 }
 
+/// Whether the address can only ever mean one content: a `/pkg/` name with cargo-leptos' hash in it
+/// (22 characters of unpadded base64url MD5: `ioc-map.<hash>.wasm`, `chunk_7.<hash>.wasm`), or the
+/// current fingerprint in `?v=`.
+fn names_its_content(site_root: &str, uri: &Uri) -> bool {
+    let path = uri.path();
+    if let Some(v) = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("v=")))
+    {
+        return app::assets::fingerprint(site_root, path).is_some_and(|f| f == v);
+    }
+    path.strip_prefix("/pkg/").is_some_and(|name| {
+        !name.contains('/')
+            && name.split('.').any(|part| {
+                part.len() == 22
+                    && part.bytes().any(|b| b != b'_')
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+    })
+}
+
 /// A path the built site's files are served under (as cargo-leptos lays them out).
 fn is_site_file(path: &str) -> bool {
     ["/pkg/", "/maplibre/", "/glyphs/"]
         .iter()
         .any(|p| path.starts_with(p))
+        || path == "/favicon.svg"
 }
 
 async fn api_not_found(uri: Uri) -> ApiError {

@@ -8,4 +8,5 @@ pub mod ops;
 pub mod planner;
 pub mod saved_exports;
 pub mod signin;
+pub mod staff;
 pub mod wall;

@@ -39,7 +39,8 @@ pub fn SignInPage() -> impl IntoView {
                 <h1>{move || lang.get().pick("Đăng nhập", "Sign in")}</h1>
                 {move || error().map(|(vi, en)| view! { <p class="form-error" role="alert">{lang.get().pick(vi, en)}</p> })}
                 <form method="post" action="/session/signin" class="stack">
-                    <input type="hidden" name="next" prop:value=next/>
+                    // an attribute, not a property: the form works before the wasm has arrived
+                    <input type="hidden" name="next" value=next/>
                     <label>
                         {move || lang.get().pick("Tên đăng nhập", "Username")}
                         <input name="username" autocomplete="username" required autofocus/>

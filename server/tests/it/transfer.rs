@@ -127,3 +127,65 @@ async fn large_api_answers_are_compressed_and_pages_are_private() {
     assert_eq!(status, 200);
     assert_eq!(h[header::CACHE_CONTROL], "private, no-cache");
 }
+
+/// Files named after their content are kept a year; the page names them so (issue #12).
+#[tokio::test]
+async fn files_named_by_their_content_are_kept_and_the_page_names_them() {
+    let (root, script) = site();
+    let dir = std::path::Path::new(&root);
+    // what cargo-leptos' `hash-files` leaves: renamed files and the hashes in hash.txt
+    let hash = "AbCdEfGhIjKlMnOpQrSt_-";
+    std::fs::write(dir.join(format!("pkg/ioc-map.{hash}.js")), &script).expect("write");
+    std::fs::write(dir.join(format!("pkg/ioc-map.{hash}.wasm")), b"\0asm").expect("write");
+    std::fs::write(dir.join(format!("pkg/ioc-map.{hash}.css")), b"body{}").expect("write");
+    std::fs::write(
+        dir.join("hash.txt"),
+        format!("js: {hash}\nwasm: {hash}\ncss: {hash}\n"),
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.join("maplibre")).expect("dir");
+    std::fs::write(dir.join("maplibre/maplibre-gl.js"), &script).expect("write");
+    let mut c = config(database_url());
+    c.site_root = root.clone();
+    let app = app_with(pool().await, c);
+
+    let (status, h, body) = fetch(&app, &format!("/pkg/ioc-map.{hash}.js"), &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, script);
+    assert_eq!(
+        h[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    // a name without a hash is asked for again each time
+    let (_, h, _) = fetch(&app, "/pkg/app.js", &[]).await;
+    assert_eq!(h[header::CACHE_CONTROL], "no-cache");
+
+    // the page names the hashed files and MapLibre with its fingerprint
+    let (status, _, page) = fetch(&app, "/", &[]).await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).expect("utf-8");
+    for name in [
+        format!("/pkg/ioc-map.{hash}.js"),
+        format!("/pkg/ioc-map.{hash}.wasm"),
+        format!("/pkg/ioc-map.{hash}.css"),
+    ] {
+        assert!(page.contains(&name), "the page names {name}");
+    }
+    let maplibre = page
+        .split('"')
+        .find(|s| s.starts_with("/maplibre/maplibre-gl.js?v="))
+        .expect("the page names MapLibre with a fingerprint")
+        .to_string();
+    let (status, h, body) = fetch(&app, &maplibre, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, script);
+    assert_eq!(
+        h[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    // an old fingerprint gets today's file, but not for keeps
+    let (status, h, _) = fetch(&app, "/maplibre/maplibre-gl.js?v=0123456789abcdef", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(h[header::CACHE_CONTROL], "no-cache");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
