@@ -16,6 +16,8 @@ pub mod map;
 pub mod model;
 pub mod pages;
 pub mod session;
+#[cfg(feature = "hydrate")]
+pub mod timing;
 pub mod video;
 
 use leptos::prelude::*;

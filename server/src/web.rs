@@ -18,6 +18,7 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/api/map-config", get(map_config))
         .route("/api/map/ward-labels", get(ward_labels))
+        .route("/api/map/district-outline.svg", get(district_outline))
         // An unknown API path answers in the API's error shape, not with an HTML page.
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/ogc/{*rest}", axum::routing::any(api_not_found))
@@ -35,6 +36,22 @@ async fn ward_labels(State(state): State<AppState>) -> Result<impl IntoResponse,
         .fetch_one(&state.pool)
         .await?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
+}
+
+/// The district and its wards as a small picture, shown where the map will be until the map's code
+/// has arrived (issue #12). Boundaries change rarely (the ward merger of #13 is dated): a browser
+/// keeps it for an hour.
+async fn district_outline(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let svg: String = sqlx::query_file_scalar!("src/sql/district_outline.sql")
+        .fetch_one(&state.pool)
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        svg,
+    ))
 }
 
 /// How long a browser keeps what it fetched (issue #12).

@@ -42,6 +42,9 @@ pub fn MapView(
     Effect::new(move |_| crate::map::set_language(lang.get()));
     view! {
         <div class="map-wrap">
+            // The district's outline, in the page itself: what a person sees while the map's code
+            // is on its way (and if the map cannot start at all). The map draws over it.
+            <img class="map-outline" src="/api/map/district-outline.svg" alt="" aria-hidden="true"/>
             <div id="map" class="map" data-state=move || state.get().as_str()></div>
             <MapStatus state lang/>
         </div>

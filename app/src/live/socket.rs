@@ -321,7 +321,11 @@ fn apply(conn: &Rc<RefCell<Conn>>, data: LiveData, msg: &ServerMessage) {
         c.last_pong = now();
     }
     let mut incidents_changed = false;
-    for change in c.view.apply(msg) {
+    let changes = c.view.apply(msg);
+    if matches!(msg, ServerMessage::Synced { .. }) && c.view.is_synced() {
+        crate::timing::mark_once(crate::timing::LIVE_SYNCED);
+    }
+    for change in changes {
         match change {
             Change::Event {
                 layer,

@@ -135,6 +135,9 @@ pub fn start(
         map.on("load", &h);
         handlers.push(h);
     }
+    let loaded = Handler::new(|_| crate::timing::mark_once(crate::timing::MAP_LOADED));
+    map.on("load", &loaded);
+    handlers.push(loaded);
     let ready = Handler::new(move |_| {
         if state.get_untracked() == MapState::Loading {
             state.set(MapState::Ready);

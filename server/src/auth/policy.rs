@@ -79,6 +79,7 @@ pub const POLICIES: &[(&str, Access)] = &[
     ("/ogc/collections/{id}/items/{fid}", Access::Public),
     ("/api/map-config", Access::Public),
     ("/api/map/ward-labels", Access::Public),
+    ("/api/map/district-outline.svg", Access::Public),
     ("/api/search", Access::Public),
     ("/api/notices", Access::Public),
     ("/api/openapi.json", Access::Public),

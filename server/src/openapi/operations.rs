@@ -269,6 +269,8 @@ pub fn operations() -> Vec<Op> {
             .answer(ok(200, "The map settings", "application/json", object())),
         op(Get, "/api/map/ward-labels", "map", "One label point per ward")
             .answer(ok(200, "Ward label points", geojson, schema("FeatureCollection"))),
+        op(Get, "/api/map/district-outline.svg", "map", "The district and its wards as an SVG picture, shown before the map has loaded")
+            .answer(ok(200, "The picture", "image/svg+xml", text().build().into())),
         op(Get, "/api/search", "map", "Places by name, ignoring case and diacritics")
             .param(query("q", text().min_length(Some(1)).max_length(Some(100)), "The name").required().example(json!("nha tho duc ba")))
             .param(query("lang", text().enum_values(Some(["vi", "en"])), "Language of the names"))
