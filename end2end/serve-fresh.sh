@@ -14,4 +14,5 @@ export IOC_FILES="target/e2e-files"
 export IOC_CAMERA_PROBE_SECS=0
 export IOC_DEMO_USERS=1
 export IOC_ADMIN_PASSWORD="admin-e2e-password"
-exec target/debug/server
+# tools/first-second.sh serves the release build the same way (IOC_SERVER_BIN=target/release/server)
+exec "${IOC_SERVER_BIN:-target/debug/server}"
