@@ -36,7 +36,9 @@ mod fingerprint {
         if !super::FINGERPRINTED.contains(&path) {
             return None;
         }
-        let mut cache = cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = cache()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         cache
             .entry((site_root.to_string(), path.to_string()))
             .or_insert_with(|| {

@@ -89,7 +89,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guard::log_faults));
     // the 500 of a panic carries the security headers too
     guard::catch_panics(routes)
-        .layer(middleware::from_fn_with_state(state.clone(), web::cache_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::cache_headers,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
