@@ -21,10 +21,13 @@ mod fingerprint {
     use std::hash::{DefaultHasher, Hasher};
     use std::sync::{Mutex, OnceLock};
 
+    /// (site root, path) → the file's fingerprint, if it has one.
+    type Fingerprints = HashMap<(String, String), Option<String>>;
+
     /// Fingerprints by site root and path, computed once per file per process (site files do not change
     /// under a running server: a rebuild restarts it).
-    fn cache() -> &'static Mutex<HashMap<(String, String), Option<String>>> {
-        static CACHE: OnceLock<Mutex<HashMap<(String, String), Option<String>>>> = OnceLock::new();
+    fn cache() -> &'static Mutex<Fingerprints> {
+        static CACHE: OnceLock<Mutex<Fingerprints>> = OnceLock::new();
         CACHE.get_or_init(Default::default)
     }
 

@@ -90,7 +90,7 @@ async fn areas(pool: &PgPool, kind: &str) -> Vec<serde_json::Value> {
     match kind {
         "ward" => {
             let codes: Vec<String> = sqlx::query_scalar(
-                "SELECT code FROM admin_areas WHERE level = 'ward' ORDER BY code",
+                "SELECT code FROM admin_areas WHERE level = 'ward' AND valid_to IS NULL ORDER BY code",
             )
             .fetch_all(pool)
             .await

@@ -30,9 +30,33 @@ async fn map_config(State(state): State<AppState>) -> Json<MapConfig> {
     })
 }
 
-/// Label points of the wards for the map (a polygon layer would repeat or misplace its labels).
-async fn ward_labels(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let body: String = sqlx::query_file_scalar!("src/sql/ward_labels.sql")
+/// Label points of the wards for the map (a polygon layer would repeat or misplace its labels): those
+/// of today, or of the day `on` asks for (the planner shows another date's wards).
+async fn ward_labels(
+    State(state): State<AppState>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let on = query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("on="))
+        .map(|s| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|_| s.len() == 10)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "on",
+                        format!(
+                            "on must be a date such as 2024-06-30, got {}",
+                            crate::error::shown(s)
+                        ),
+                    )
+                })
+        })
+        .transpose()?;
+    let body: String = sqlx::query_file_scalar!("src/sql/ward_labels.sql", on)
         .fetch_one(&state.pool)
         .await?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))

@@ -19,8 +19,12 @@ pub const AREA_LAYERS: &[&str] = &[
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AreaQuery {
-    /// A ward's code (e.g. `26734`).
+    /// A ward's code (e.g. `26734`): the ward of that code valid on `on`.
     pub ward: Option<String>,
+    /// `YYYY-MM-DD`: the day whose boundaries are used (the ward asked for, and the ward each feature
+    /// is assigned to). Default: the last day of the time range (`to`, in district time), so a
+    /// question about 2024 is answered with the 2024 wards.
+    pub on: Option<String>,
     /// A GeoJSON Polygon or MultiPolygon.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::contract::geo::Geometry>))]
     pub geometry: Option<serde_json::Value>,
@@ -66,6 +70,10 @@ pub struct AreaSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius_m: Option<f64>,
     pub area_km2: f64,
+    /// `YYYY-MM-DD`: the day whose boundaries the answer used (absent in exports saved before
+    /// boundaries had dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundaries_on: Option<String>,
     #[cfg_attr(feature = "ssr", schema(value_type = crate::contract::geo::Geometry))]
     pub geometry: serde_json::Value,
 }

@@ -42,11 +42,40 @@ pub fn PlannerPage() -> impl IntoView {
     let result = RwSignal::new(None::<Result<AreaAnswer, String>>);
     let busy = RwSignal::new(false);
     let wards = RwSignal::new(Vec::<(String, String, String)>::new());
+    // Whose boundaries: a day asked for, else the last day of the time range, else today (the
+    // server's default is the same, so the list, the map and the answer agree).
+    let on = RwSignal::new(String::new());
+    let boundary_day = Memo::new(move |_| {
+        let asked = on.get();
+        if asked.is_empty() {
+            to.get()
+        } else {
+            asked
+        }
+    });
 
     Effect::new(move |_| {
+        let day = boundary_day.get();
         spawn_local(async move {
             // the wards collection is the map's GeoJSON; its properties carry the code and names
-            if let Ok(v) = api::get::<Value>("/ogc/collections/wards/items?limit=100").await {
+            let (items, labels) = if day.is_empty() {
+                (
+                    "/ogc/collections/wards/items?limit=100".to_string(),
+                    "/api/map/ward-labels".to_string(),
+                )
+            } else {
+                (
+                    format!(
+                        "/ogc/collections/wards/items?limit=100&datetime={day}T12:00:00%2B07:00"
+                    ),
+                    format!("/api/map/ward-labels?on={day}"),
+                )
+            };
+            if let Ok(labels) = api::get::<Value>(&labels).await {
+                map::set_source_data("ward-labels", &labels);
+            }
+            if let Ok(v) = api::get::<Value>(&items).await {
+                map::set_source_data("wards", &v);
                 let list = v["features"]
                     .as_array()
                     .cloned()
@@ -68,7 +97,8 @@ pub fn PlannerPage() -> impl IntoView {
             if s.layer == "wards-fill" && !drawing.get_untracked() {
                 offset.set(0);
                 area.set(Some(AreaQuery {
-                    ward: Some(s.id),
+                    // the feature's id is code@first-day; the area query takes the code
+                    ward: s.props["code"].as_str().map(str::to_string),
                     ..AreaQuery::default()
                 }));
             }
@@ -83,6 +113,7 @@ pub fn PlannerPage() -> impl IntoView {
             from: d(from.get(), false),
             to: d(to.get(), true),
             coverage_distance_m: Some(distance.get().parse::<f64>().unwrap_or(100.0)),
+            on: Some(on.get()).filter(|d| !d.is_empty()),
             ..area.get()?
         })
     };
@@ -174,6 +205,11 @@ pub fn PlannerPage() -> impl IntoView {
                 <label>{move || lang.get().pick("Đến ngày", "To")}
                     <input type="date" name="to" prop:value=move || to.get() on:change=move |e| to.set(event_target_value(&e))/></label>
                 <p class="muted">{move || lang.get().pick("Để trống: 30 ngày gần nhất.", "Empty: the last 30 days.")}</p>
+                <label>{move || lang.get().pick("Ranh giới phường theo ngày", "Ward boundaries of")}
+                    <input type="date" name="on" prop:value=move || on.get() on:change=move |e| on.set(event_target_value(&e))/></label>
+                <p class="muted">{move || lang.get().pick(
+                    "Để trống: ngày cuối của khoảng thời gian, hoặc hôm nay. Từ 1/7/2025 Quận 1 có 4 phường (trước đó 10).",
+                    "Empty: the last day of the time range, or today. From 1 July 2025 District 1 has 4 wards (10 before).")}</p>
                 <label>{move || lang.get().pick("Khoảng cách phủ camera (m)", "Camera coverage distance (m)")}
                     <input type="number" name="distance" min="1" max="5000" prop:value=move || distance.get()
                         on:change=move |e| distance.set(event_target_value(&e))/></label>
@@ -219,6 +255,12 @@ fn Results(
         _ => l.pick("Vùng đã vẽ", "Drawn area").to_string(),
     };
     let km2 = area.area_km2;
+    let boundaries = area.boundaries_on.map(|day| {
+        format!(
+            "{} {day}",
+            l.pick("Ranh giới phường ngày", "Ward boundaries of")
+        )
+    });
     let counts: Vec<(String, i64)> = crate::contract::planner::AREA_LAYERS
         .iter()
         .map(|k| (k.to_string(), counts.get(*k).copied().unwrap_or_default()))
@@ -248,6 +290,7 @@ fn Results(
     let features = features.features;
     view! {
         <h2 class="area-title">{title}" "<small>{format!("{km2:.3} km²")}</small></h2>
+        {boundaries.map(|b| view! { <p class="muted boundaries-on">{b}</p> })}
         <table class="data counts"><tbody>
             {counts.into_iter().map(|(k, n)| view! { <tr data-layer=k.clone()><th>{layer_title(&k, l)}</th><td>{n}</td></tr> }).collect_view()}
         </tbody></table>

@@ -109,24 +109,25 @@ pub async fn write(
             ));
         }
     }
-    let ward = ward_at(tx, c.position).await?.ok_or_else(|| {
+    // a camera lies in a ward of today (which one is computed when asked, never stored)
+    ward_at(tx, c.position).await?.ok_or_else(|| {
         CameraError::invalid("geometry", "the position lies on no ward of District 1")
     })?;
     let [lon, lat] = c.position;
     let done = if insert {
         sqlx::query!(
-            "INSERT INTO cameras (id, name_vi, name_en, kind, recorder_id, ward_code, stream_url, provenance, geom)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'real', ST_SetSRID(ST_MakePoint($8, $9), 4326))",
-            id, &c.name_vi, &c.name_en, &c.kind, c.recorder.as_deref(), ward, &c.stream_url, lon, lat,
+            "INSERT INTO cameras (id, name_vi, name_en, kind, recorder_id, stream_url, provenance, geom)
+             VALUES ($1, $2, $3, $4, $5, $6, 'real', ST_SetSRID(ST_MakePoint($7, $8), 4326))",
+            id, &c.name_vi, &c.name_en, &c.kind, c.recorder.as_deref(), &c.stream_url, lon, lat,
         )
         .execute(&mut **tx)
         .await
     } else {
         sqlx::query!(
-            "UPDATE cameras SET name_vi = $2, name_en = $3, kind = $4, recorder_id = $5, ward_code = $6,
-                    stream_url = $7, geom = ST_SetSRID(ST_MakePoint($8, $9), 4326), updated_at = now()
+            "UPDATE cameras SET name_vi = $2, name_en = $3, kind = $4, recorder_id = $5,
+                    stream_url = $6, geom = ST_SetSRID(ST_MakePoint($7, $8), 4326), updated_at = now()
               WHERE id = $1",
-            id, &c.name_vi, &c.name_en, &c.kind, c.recorder.as_deref(), ward, &c.stream_url, lon, lat,
+            id, &c.name_vi, &c.name_en, &c.kind, c.recorder.as_deref(), &c.stream_url, lon, lat,
         )
         .execute(&mut **tx)
         .await

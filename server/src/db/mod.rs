@@ -114,5 +114,8 @@ pub async fn prepare_with(
     if seed::load_units(&pool).await.map_err(DbError::Seed)? {
         tracing::info!("loaded the response units");
     }
+    if seed::load_wards_2025(&pool).await.map_err(DbError::Seed)? {
+        tracing::info!("loaded the wards of 1 July 2025 (ten wards became four)");
+    }
     Ok(pool)
 }

@@ -10,6 +10,7 @@ pub const DISTRICT1: &str = "district1-v1";
 
 const DISTRICT: &str = include_str!("../../../data/district1/district.geojson");
 const WARDS: &str = include_str!("../../../data/district1/wards.geojson");
+const WARDS_2025: &str = include_str!("../../../data/district1/wards_2025.geojson");
 const STREETS: &str = include_str!("../../../data/district1/streets.geojson");
 const RECORDERS: &str = include_str!("../../../data/district1/recorders.geojson");
 const CAMERAS: &str = include_str!("../../../data/district1/cameras.geojson");
@@ -18,6 +19,9 @@ const NOTICES: &str = include_str!("../../../data/district1/notices.geojson");
 pub const NOTICES_SEED: &str = "district1-notices-v1";
 const UNITS: &str = include_str!("../../../data/district1/response_units.geojson");
 pub const UNITS_SEED: &str = "district1-units-v1";
+pub const WARDS_2025_SEED: &str = "district1-wards-2025";
+/// The first day of the four wards (resolution 25/NQ-HĐND of the HCMC People's Council).
+pub const WARDS_2025_FROM: &str = "2025-07-01";
 
 const INSERT_AREAS: &str = include_str!("sql/insert_areas.sql");
 const INSERT_STREETS: &str = include_str!("sql/insert_streets.sql");
@@ -26,6 +30,8 @@ const INSERT_CAMERAS: &str = include_str!("sql/insert_cameras.sql");
 const INSERT_PLACES: &str = include_str!("sql/insert_places.sql");
 const INSERT_NOTICES: &str = include_str!("sql/insert_notices.sql");
 const INSERT_UNITS: &str = include_str!("sql/insert_units.sql");
+const CLOSE_WARDS: &str = include_str!("sql/close_wards.sql");
+const WARD_UNITS: &str = include_str!("sql/ward_units.sql");
 
 /// Starts a seed transaction, or None when the named seed is loaded already.
 async fn begin_seed(
@@ -103,6 +109,34 @@ pub async fn load_district1(pool: &PgPool, camera_rtsp_base: &str) -> Result<boo
         .await?;
     sqlx::query("INSERT INTO seed_runs (name) VALUES ($1)")
         .bind(DISTRICT1)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The 2025 ward merger, once, in one transaction: the ten 2020 wards end on 30 June 2025, the four
+/// wards of `wards_2025.geojson` begin on 1 July, and the ward teams follow. Runs after the units seed,
+/// so a database seeded before the merger and a new one end the same.
+pub async fn load_wards_2025(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    let Some(mut tx) = begin_seed(pool, WARDS_2025_SEED).await? else {
+        return Ok(false);
+    };
+    let from = chrono::NaiveDate::parse_from_str(WARDS_2025_FROM, "%Y-%m-%d")
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    sqlx::query(CLOSE_WARDS)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(INSERT_AREAS)
+        .bind(WARDS_2025)
+        .bind("ward")
+        .bind(Some("760"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(WARD_UNITS).bind(from).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO seed_runs (name) VALUES ($1)")
+        .bind(WARDS_2025_SEED)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

@@ -1,5 +1,6 @@
-//! Which ward of District 1 a point lies in: the one geometry question answered by PostGIS, inside
-//! the caller's transaction (the ward is stored with the row that is being written).
+//! Which ward of District 1 a point lies in today: the one geometry question answered by PostGIS,
+//! inside the caller's transaction. Writers use it to refuse a position outside the district; no row
+//! stores the ward, which is computed at the date asked (`ward_code_at` in SQL, migration 0009).
 
 use sqlx::{Postgres, Transaction};
 

@@ -43,8 +43,9 @@ pub async fn create(
             return Ok(answer);
         }
     }
-    let ward = ward_at(&mut tx, report.position).await?;
-    let id = store::insert(&mut tx, &report, ward, user.id).await?;
+    // a report must lie in the district (the ward itself is computed when asked)
+    ward_at(&mut tx, report.position).await?;
+    let id = store::insert(&mut tx, &report, user.id).await?;
     let first = Step {
         user: &user,
         from: None,
@@ -80,7 +81,10 @@ pub async fn change(
     let next = rules::next_status(current, step, unit)?;
     if let Some(u) = unit {
         if !store::unit_exists(&mut tx, u).await? {
-            let unknown = format!("no response unit {}", shown(u));
+            let unknown = format!(
+                "no response unit {} in service (ward teams retire with their ward)",
+                shown(u)
+            );
             return Err(IncidentError::invalid("unit", unknown).into());
         }
     }

@@ -29,21 +29,20 @@ pub async fn feature(
     Ok(row.map(|r| (r.feature.0, [r.lon, r.lat])))
 }
 
-/// Inserts a checked report in `ward`; returns the new incident's id.
+/// Inserts a checked report; returns the new incident's id. Its ward is not stored: it is computed
+/// from its position at the date asked (migration 0009).
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     report: &Report<'_>,
-    ward: Option<String>,
     reported_by: i64,
 ) -> Result<String, StoreError> {
     let [lon, lat] = report.position;
     sqlx::query_scalar!(
-        "INSERT INTO incidents (kind, severity, description, ward_code, reported_by, geom)
-         VALUES ($1, $2, $3, $4, $5, ST_SetSRID(ST_MakePoint($6, $7), 4326)) RETURNING id",
+        "INSERT INTO incidents (kind, severity, description, reported_by, geom)
+         VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326)) RETURNING id",
         report.kind.as_str(),
         report.severity,
         report.description,
-        ward,
         reported_by,
         lon,
         lat,
@@ -106,12 +105,14 @@ pub async fn lock_status(
         .transpose()
 }
 
+/// Whether `unit` is a unit that may be dispatched today (not one retired with its ward).
 pub async fn unit_exists(
     tx: &mut Transaction<'_, Postgres>,
     unit: &str,
 ) -> Result<bool, StoreError> {
     sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM response_units WHERE id = $1) AS "exists!""#,
+        r#"SELECT EXISTS (SELECT 1 FROM response_units
+                            WHERE id = $1 AND (retired_on IS NULL OR retired_on > district_today())) AS "exists!""#,
         unit
     )
     .fetch_one(&mut **tx)
@@ -208,11 +209,13 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Vec<Incident>, StoreEr
     Ok(rows.into_iter().map(|Json(i)| i).collect())
 }
 
-/// The response units (fire, police, medical, ward teams) a dispatch may name.
+/// The response units (fire, police, medical, ward teams) a dispatch may name: the ward teams of
+/// today's wards, not those retired with a ward.
 pub async fn units(pool: &PgPool) -> Result<Vec<Unit>, StoreError> {
     let rows = sqlx::query_as!(
         UnitRecord,
-        "SELECT id, kind, name_vi, name_en, ward_code FROM response_units ORDER BY kind, id"
+        "SELECT id, kind, name_vi, name_en, ward_code FROM response_units
+          WHERE retired_on IS NULL OR retired_on > district_today() ORDER BY kind, id"
     )
     .fetch_all(pool)
     .await

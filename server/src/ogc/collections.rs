@@ -10,13 +10,26 @@ pub struct Collection {
     pub id: &'static str,
     /// Who may read it. Cameras, recorders and incidents are operational data and never reach the public.
     pub access: Access,
-    /// Whether the source has a time column `t`, filtered by the `datetime` parameter.
-    pub temporal: bool,
+    /// What the `datetime` parameter filters on, if anything.
+    pub time: Time,
     pub title: &'static str,
     pub title_vi: &'static str,
     pub description: &'static str,
     /// `SELECT id, geom, props FROM …`
     pub source: Source,
+}
+
+/// How a collection's features relate to time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Time {
+    /// Timeless: `datetime` is refused.
+    None,
+    /// Each feature has an instant, the source's column `t`; `datetime` keeps those within it.
+    Instant,
+    /// Each feature is valid over a period, the source's columns `valid_from` and `valid_to`
+    /// (exclusive; NULL: still valid). `datetime` keeps the features valid at some time within it;
+    /// without it, the features valid now.
+    Validity,
 }
 
 pub enum Source {
@@ -47,7 +60,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "districts",
         access: Access::Public,
-        temporal: false,
+        time: Time::None,
         title: "District",
         title_vi: "Quận",
         description: "District 1 outline, simplified from the government's boundary.",
@@ -56,17 +69,20 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "wards",
         access: Access::Public,
-        temporal: false,
+        time: Time::Validity,
         title: "Wards",
         title_vi: "Phường",
-        description: "The 10 wards of District 1 (2020) with official codes and 2019 population. \
-                      Boundaries are approximations, not the official ones.",
+        description: "The wards of District 1, each valid over a period: the ten of 2020 until \
+                      30 June 2025, the four since 1 July 2025 (pass datetime for another time; \
+                      the default is now). Official codes and 2019 population (estimated by \
+                      area where a ward was split). Boundaries are approximations, not the \
+                      official ones.",
         source: Source::Sql(include_str!("sql/wards.sql")),
     },
     Collection {
         id: "streets",
         access: Access::Public,
-        temporal: false,
+        time: Time::None,
         title: "Streets",
         title_vi: "Đường phố",
         description: "Approximate centrelines of the main streets.",
@@ -75,7 +91,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "cameras",
         access: Access::Staff,
-        temporal: false,
+        time: Time::None,
         title: "Cameras",
         title_vi: "Camera",
         description: "Security cameras: fixed, long-range (landmarks) and patrol-vehicle cameras.",
@@ -84,7 +100,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "recorders",
         access: Access::Staff,
-        temporal: false,
+        time: Time::None,
         title: "Recorders",
         title_vi: "Đầu ghi hình",
         description: "Network video recorders (NVRs) of the fixed and long-range cameras.",
@@ -93,7 +109,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "schools",
         access: Access::Public,
-        temporal: false,
+        time: Time::None,
         title: "Schools",
         title_vi: "Trường học",
         description: "Kindergartens, primary, secondary and high schools.",
@@ -102,7 +118,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "clinics",
         access: Access::Public,
-        temporal: false,
+        time: Time::None,
         title: "Clinics and hospitals",
         title_vi: "Phòng khám và bệnh viện",
         description: "Hospitals, clinics and ward health stations.",
@@ -111,7 +127,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "tourism",
         access: Access::Public,
-        temporal: false,
+        time: Time::None,
         title: "Tourism",
         title_vi: "Du lịch",
         description: "Landmarks, museums, markets, parks and hotels that visitors look for.",
@@ -120,7 +136,7 @@ pub const COLLECTIONS: &[Collection] = &[
     Collection {
         id: "incidents",
         access: Access::Staff,
-        temporal: true,
+        time: Time::Instant,
         title: "Incidents",
         title_vi: "Sự cố",
         description: "Incidents reported to the operations center, with their current status; `datetime` filters by the time they were reported.",

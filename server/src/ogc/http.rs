@@ -164,7 +164,7 @@ async fn items(
     let c = find(&id, &principal)?;
     let raw = query_map(q)?;
     let query = ItemsQuery::parse(&raw)?;
-    let (from, to) = params::time_filter(c, raw.get("datetime"))?;
+    let (from, to) = params::time_filter(c, raw.get("datetime"), chrono::Utc::now())?;
     let b = query.bbox;
     let filter = Filter { bbox: b, from, to };
     let matched = store::count(&state.pool, c, &filter).await?;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::collections::Collection;
+use super::collections::{Collection, Time};
 use super::error::OgcError;
 use crate::geometry::{parse_bbox, Bbox};
 
@@ -116,12 +116,18 @@ pub fn parse_datetime(s: &str) -> Result<TimeRange, OgcError> {
     }
 }
 
-/// The `datetime` filter of an items request: none, or the range asked, which only a collection with
-/// a time column can take.
-pub fn time_filter(c: &Collection, datetime: Option<&String>) -> Result<TimeRange, OgcError> {
+/// The `datetime` filter of an items request: the range asked, which only a collection with time can
+/// take; without one, nothing for features with an instant, and `now` for features valid over a
+/// period (the wards of today).
+pub fn time_filter(
+    c: &Collection,
+    datetime: Option<&String>,
+    now: DateTime<Utc>,
+) -> Result<TimeRange, OgcError> {
     match datetime {
+        None if c.time == Time::Validity => Ok((Some(now), Some(now))),
         None => Ok((None, None)),
-        Some(_) if !c.temporal => Err(OgcError::invalid(
+        Some(_) if c.time == Time::None => Err(OgcError::invalid(
             "datetime",
             format!("collection {:?} has no time", c.id),
         )),

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use super::collections::Collection;
+use super::collections::{Collection, Time};
 use super::error::OgcError;
 use crate::error::StoreError;
 use crate::geometry::Bbox;
@@ -27,10 +27,16 @@ pub struct Filter {
 
 /// The WHERE clause over `s` for `c`: $1–$4 the bbox, $5–$6 the time range.
 fn where_clause(c: &Collection) -> String {
-    let time = if c.temporal {
-        "($5::timestamptz IS NULL OR s.t >= $5) AND ($6::timestamptz IS NULL OR s.t <= $6)"
-    } else {
-        "$5::timestamptz IS NULL AND $6::timestamptz IS NULL"
+    let time = match c.time {
+        Time::Instant => {
+            "($5::timestamptz IS NULL OR s.t >= $5) AND ($6::timestamptz IS NULL OR s.t <= $6)"
+        }
+        // the period [valid_from, valid_to) meets [$5, $6]
+        Time::Validity => {
+            "($6::timestamptz IS NULL OR s.valid_from <= $6) \
+             AND ($5::timestamptz IS NULL OR s.valid_to IS NULL OR s.valid_to > $5)"
+        }
+        Time::None => "$5::timestamptz IS NULL AND $6::timestamptz IS NULL",
     };
     format!(
         "($1::float8 IS NULL OR ST_Intersects(s.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))) AND {time}"

@@ -267,7 +267,8 @@ pub fn operations() -> Vec<Op> {
         // the public map
         op(Get, "/api/map-config", "map", "What the browser needs to draw the map")
             .answer(ok(200, "The map settings", "application/json", object())),
-        op(Get, "/api/map/ward-labels", "map", "One label point per ward")
+        op(Get, "/api/map/ward-labels", "map", "One label point per ward valid on a day")
+            .param(query("on", text().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))), "YYYY-MM-DD: the wards of that day (today)"))
             .answer(ok(200, "Ward label points", geojson, schema("FeatureCollection"))),
         op(Get, "/api/map/district-outline.svg", "map", "The district and its wards as an SVG picture, shown before the map has loaded")
             .answer(ok(200, "The picture", "image/svg+xml", text().build().into())),

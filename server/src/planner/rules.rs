@@ -2,7 +2,7 @@
 //! directly.
 //! Every refusal names the field at fault.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::error::PlannerError;
@@ -52,6 +52,8 @@ impl Bucket {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AreaQuery {
     pub area: Area,
+    /// The day whose boundaries a ward is, and whose wards the features are assigned to.
+    pub on: NaiveDate,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub layers: Vec<String>,
@@ -72,6 +74,29 @@ fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, PlannerError> {
             bad(
                 field,
                 format!("{field} must be an RFC 3339 time such as 2026-11-27T08:00:00+07:00 ({e})"),
+            )
+        })
+}
+
+/// The district's calendar day at `t` (Ho Chi Minh City is UTC+7 all year): a question about a time
+/// range is answered with the boundaries valid on its last day.
+pub fn district_day(t: DateTime<Utc>) -> NaiveDate {
+    let hcmc = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    t.with_timezone(&hcmc).date_naive()
+}
+
+fn parse_day(field: &str, s: &str) -> Result<NaiveDate, PlannerError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 10)
+        .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| {
+            bad(
+                field,
+                format!(
+                    "{field} must be a date such as 2024-06-30, got {}",
+                    crate::error::shown(s)
+                ),
             )
         })
 }
@@ -131,6 +156,10 @@ impl AreaQuery {
         if from > to {
             return Err(bad("from", "from is after to"));
         }
+        let on = match &b.on {
+            Some(s) => parse_day("on", s)?,
+            None => district_day(to),
+        };
         let layers = match b.layers {
             None => LAYERS.iter().map(ToString::to_string).collect(),
             Some(ls) => {
@@ -190,6 +219,7 @@ impl AreaQuery {
         }
         Ok(Self {
             area,
+            on,
             from,
             to,
             layers,
@@ -358,6 +388,24 @@ mod tests {
         assert_eq!(q.bucket, Bucket::Day);
         assert_eq!(q.layers.len(), LAYERS.len());
         assert_eq!(q.coverage_distance_m, 100.0);
+        assert_eq!(q.on, district_day(now()));
+    }
+
+    #[test]
+    fn the_boundaries_default_to_the_last_day_of_the_range_in_district_time() {
+        // 2024-06-30T20:00Z is already 1 July 03:00 in Ho Chi Minh City
+        let q = AreaQuery::from_body(
+            body(json!({"ward": "26737", "from": "2024-01-01T00:00:00Z", "to": "2024-06-30T20:00:00Z"})),
+            now(),
+        )
+        .expect("valid");
+        assert_eq!(q.on, NaiveDate::from_ymd_opt(2024, 7, 1).expect("a date"));
+        let q = AreaQuery::from_body(body(json!({"ward": "26737", "on": "2024-06-30"})), now())
+            .expect("valid");
+        assert_eq!(q.on, NaiveDate::from_ymd_opt(2024, 6, 30).expect("a date"));
+        for on in ["2024-6-30", "yesterday", "2024-02-30", "0001-01-01"] {
+            assert_eq!(field_of(json!({"ward": "26737", "on": on})), "on", "{on}");
+        }
     }
 
     #[test]

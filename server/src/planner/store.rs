@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use app::contract::geo::Feature;
@@ -43,8 +44,9 @@ pub struct ResolvedArea {
     pub summary: AreaSummary,
 }
 
-fn summary(kind: AreaKind, km2: f64) -> AreaSummary {
+fn summary(kind: AreaKind, km2: f64, on: NaiveDate) -> AreaSummary {
     AreaSummary {
+        boundaries_on: Some(on.to_string()),
         kind,
         ward: None,
         name_vi: None,
@@ -56,26 +58,38 @@ fn summary(kind: AreaKind, km2: f64) -> AreaSummary {
     }
 }
 
-pub async fn resolve_area(pool: &PgPool, area: &Area) -> Result<ResolvedArea, PlannerError> {
+pub async fn resolve_area(
+    pool: &PgPool,
+    area: &Area,
+    on: NaiveDate,
+) -> Result<ResolvedArea, PlannerError> {
     match area {
         Area::Ward(code) => {
             let row = sqlx::query!(
                 r#"SELECT ST_AsGeoJSON(geom)::text AS "geojson!", ST_Area(geom::geography) / 1e6 AS "km2!",
                           name_vi, name_en
-                     FROM admin_areas WHERE code = $1 AND level = 'ward'"#,
-                code
+                     FROM admin_areas
+                    WHERE code = $1 AND level = 'ward'
+                      AND valid_from <= $2 AND (valid_to IS NULL OR $2 < valid_to)"#,
+                code,
+                on
             )
             .fetch_optional(pool)
             .await
-            .map_err(StoreError::doing("reading the ward asked about"))?
-            .ok_or_else(|| PlannerError::invalid("ward", format!("no ward with code {code}")))?;
+            .map_err(StoreError::doing("reading the ward asked about"))?;
+            let Some(row) = row else {
+                return Err(PlannerError::invalid(
+                    "ward",
+                    ward_not_valid(pool, code, on).await?,
+                ));
+            };
             Ok(ResolvedArea {
                 geojson: row.geojson,
                 summary: AreaSummary {
                     ward: Some(code.clone()),
                     name_vi: Some(row.name_vi),
                     name_en: Some(row.name_en),
-                    ..summary(AreaKind::Ward, row.km2)
+                    ..summary(AreaKind::Ward, row.km2, on)
                 },
             })
         }
@@ -97,7 +111,7 @@ pub async fn resolve_area(pool: &PgPool, area: &Area) -> Result<ResolvedArea, Pl
             }
             Ok(ResolvedArea {
                 geojson: g.clone(),
-                summary: summary(AreaKind::Polygon, row.km2),
+                summary: summary(AreaKind::Polygon, row.km2, on),
             })
         }
         Area::Circle { lon, lat, radius_m } => {
@@ -116,11 +130,31 @@ pub async fn resolve_area(pool: &PgPool, area: &Area) -> Result<ResolvedArea, Pl
                 summary: AreaSummary {
                     center: Some([*lon, *lat]),
                     radius_m: Some(*radius_m),
-                    ..summary(AreaKind::Circle, km2)
+                    ..summary(AreaKind::Circle, km2, on)
                 },
             })
         }
     }
+}
+
+/// Why a ward code has no ward on `on`: the periods it did name one, or that it never did.
+async fn ward_not_valid(pool: &PgPool, code: &str, on: NaiveDate) -> Result<String, StoreError> {
+    let periods = sqlx::query_scalar!(
+        r#"SELECT name_en || ' from ' || valid_from || coalesce(' to ' || valid_to, '') AS "period!"
+             FROM admin_areas WHERE code = $1 AND level = 'ward' ORDER BY valid_from"#,
+        code
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::doing("reading the periods of a ward code"))?;
+    Ok(if periods.is_empty() {
+        format!("no ward with code {code}")
+    } else {
+        format!(
+            "no ward with code {code} on {on}: it named {}; ask with `on` in that period",
+            periods.join(", ")
+        )
+    })
 }
 
 /// PostGIS refusing the geometry (a data error: class 22, or its own `XX000` parse errors) is the
@@ -185,12 +219,22 @@ struct FeatureRow {
     wkt: Option<String>,
 }
 
-async fn features(pool: &PgPool, keys: &[(String, String)]) -> Result<Vec<FeatureRow>, StoreError> {
+async fn features(
+    pool: &PgPool,
+    keys: &[(String, String)],
+    on: NaiveDate,
+) -> Result<Vec<FeatureRow>, StoreError> {
     let (layers, ids): (Vec<String>, Vec<String>) = keys.iter().cloned().unzip();
-    sqlx::query_file_as!(FeatureRow, "src/planner/sql/features.sql", &layers, &ids)
-        .fetch_all(pool)
-        .await
-        .map_err(StoreError::doing("reading the features inside the area"))
+    sqlx::query_file_as!(
+        FeatureRow,
+        "src/planner/sql/features.sql",
+        &layers,
+        &ids,
+        on
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::doing("reading the features inside the area"))
 }
 
 async fn ids_in(
@@ -227,7 +271,7 @@ struct IncidentStats {
 
 /// The whole answer of `POST /api/area-query`.
 pub async fn answer(pool: &PgPool, q: &AreaQuery) -> Result<AreaAnswer, PlannerError> {
-    let mut area = resolve_area(pool, &q.area).await?;
+    let mut area = resolve_area(pool, &q.area, q.on).await?;
     // the area itself, so a client can draw what was queried
     area.summary.geometry =
         serde_json::from_str(&area.geojson).map_err(PlannerError::answer("the area's geometry"))?;
@@ -268,7 +312,7 @@ pub async fn answer(pool: &PgPool, q: &AreaQuery) -> Result<AreaAnswer, PlannerE
             keys.push((layer.to_string(), id));
         }
     }
-    let page = features(pool, &keys)
+    let page = features(pool, &keys, q.on)
         .await?
         .into_iter()
         .map(|r| serde_json::from_str::<Feature>(&r.feature))
@@ -325,7 +369,7 @@ pub async fn export_rows(
     pool: &PgPool,
     q: &AreaQuery,
 ) -> Result<(AreaSummary, Vec<ExportRow>), PlannerError> {
-    let area = resolve_area(pool, &q.area).await?;
+    let area = resolve_area(pool, &q.area, q.on).await?;
     let in_area = in_area(q);
     let keys: Vec<(String, String)> = sqlx::query_as(&format!(
         "{in_area} SELECT f.layer, f.id FROM f WHERE f.layer = ANY($4) ORDER BY f.layer, f.id LIMIT $5"
@@ -338,7 +382,7 @@ pub async fn export_rows(
     .fetch_all(pool)
     .await
     .map_err(StoreError::doing("listing the features to export"))?;
-    let rows = features(pool, &keys)
+    let rows = features(pool, &keys, q.on)
         .await?
         .into_iter()
         .map(|r| {

@@ -2,10 +2,12 @@
 -- ST_AsSVG negates y), drawn by the page before the map's code has arrived (issue #12).
 WITH district AS (
     SELECT ST_Transform(geom, 3857) AS g FROM admin_areas
-    WHERE level = 'district' AND valid_to IS NULL ORDER BY code LIMIT 1
+    WHERE level = 'district' AND valid_from <= district_today()
+  AND (valid_to IS NULL OR district_today() < valid_to) ORDER BY code LIMIT 1
 ), wards AS (
     SELECT string_agg(ST_AsSVG(ST_Transform(ST_Boundary(geom), 3857), 1, 0), ' ' ORDER BY code) AS d
-    FROM admin_areas WHERE level = 'ward' AND valid_to IS NULL
+    FROM admin_areas WHERE level = 'ward' AND valid_from <= district_today()
+  AND (valid_to IS NULL OR district_today() < valid_to)
 )
 SELECT format(
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="%s %s %s %s" preserveAspectRatio="xMidYMid meet">'

@@ -56,7 +56,7 @@ async fn ogrinfo_reads_the_layers_and_counts() {
     let counts = feature_counts(&stdout);
     assert_eq!(counts.get("cameras"), Some(&1132), "{stdout}");
     assert_eq!(counts.get("recorders"), Some(&128), "{stdout}");
-    assert_eq!(counts.get("wards"), Some(&10), "{stdout}");
+    assert_eq!(counts.get("wards"), Some(&4), "today's wards: {stdout}");
     for layer in ["streets", "schools", "clinics", "tourism"] {
         assert!(
             counts.get(layer).is_some_and(|&n| n >= 20),
@@ -80,7 +80,7 @@ async fn anonymous_gdal_sees_only_public_layers() {
     .expect("ogrinfo");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let counts = feature_counts(&stdout);
-    assert_eq!(counts.get("wards"), Some(&10), "{stdout}");
+    assert_eq!(counts.get("wards"), Some(&4), "today's wards: {stdout}");
     assert!(
         !counts.contains_key("cameras") && !counts.contains_key("recorders"),
         "{stdout}"

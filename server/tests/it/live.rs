@@ -109,11 +109,15 @@ async fn incidents_follow_their_lifecycle_with_a_case_history() {
     let no_unit = step("dispatched", None).await;
     assert_eq!(no_unit.status, 400);
     assert_error(&no_unit.json(), "invalid_parameter", Some("unit"));
-    let sent = step("dispatched", Some("pol-26740")).await;
+    // Bến Nghé's police was retired with its ward on 1 July 2025
+    let retired = step("dispatched", Some("pol-26740")).await;
+    assert_eq!(retired.status, 400, "{}", retired.text);
+    assert_error(&retired.json(), "invalid_parameter", Some("unit"));
+    let sent = step("dispatched", Some("pol-26740-2025")).await;
     assert_eq!(sent.status, 200);
     assert_eq!(
         sent.json()["properties"]["unit_name_vi"],
-        "Công an phường Bến Nghé"
+        "Công an phường Sài Gòn"
     );
     assert_eq!(step("resolved", None).await.status, 200);
     let reopened = step("reopened", None).await.json();
@@ -469,7 +473,7 @@ async fn incidents_are_an_ogc_collection_filtered_by_datetime() {
         &app,
         Who::Planner,
         "GET",
-        "/ogc/collections/wards/items?datetime=2026-01-01T00:00:00Z",
+        "/ogc/collections/streets/items?datetime=2026-01-01T00:00:00Z",
         None,
     )
     .await;

@@ -8,6 +8,7 @@ mod abuse;
 mod access;
 mod auth;
 mod balancer;
+mod boundaries;
 mod bus;
 mod cluster;
 mod common;

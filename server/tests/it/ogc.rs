@@ -172,7 +172,7 @@ async fn bbox_selects_what_lies_inside() {
         .as_array()
         .expect("features")
         .iter()
-        .filter_map(|f| f["id"].as_str())
+        .filter_map(|f| f["properties"]["code"].as_str())
         .collect();
     assert_eq!(
         codes,
@@ -196,7 +196,8 @@ async fn bbox_selects_what_lies_inside() {
 #[tokio::test]
 async fn single_items_by_stable_id() {
     let app = app().await;
-    let ward = get(&app, "/ogc/collections/wards/items/26740").await;
+    // a ward's id is its code and first day: the 2020 ward Bến Nghé, whose code Sài Gòn took
+    let ward = get(&app, "/ogc/collections/wards/items/26740@2020-01-01").await;
     assert_eq!(ward.status, 200);
     let doc = ward.json();
     assert_eq!(doc["properties"]["name_vi"], "Phường Bến Nghé");

@@ -1,7 +1,9 @@
+-- $1: the cameras' GeoJSON (its ward_code properties are not loaded: a camera's ward is computed from
+-- its position at the date asked, see migration 0009)
 -- $2: RTSP base URL; each camera's stream is <base>/<stream_path>
-INSERT INTO cameras (id, name_vi, name_en, kind, recorder_id, ward_code, stream_url, provenance,
+INSERT INTO cameras (id, name_vi, name_en, kind, recorder_id, stream_url, provenance,
                      attributes, geom)
-SELECT f->>'id', p->>'name_vi', p->>'name_en', p->>'kind', p->>'recorder', p->>'ward_code',
+SELECT f->>'id', p->>'name_vi', p->>'name_en', p->>'kind', p->>'recorder',
        $2 || '/' || (p->>'stream_path'), p->>'provenance',
        jsonb_strip_nulls(jsonb_build_object('landmark_vi', p->'landmark_vi', 'landmark_en', p->'landmark_en',
                                             'street_vi', p->'street_vi')),
