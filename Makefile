@@ -18,8 +18,10 @@ export SQLX_OFFLINE := true
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ioc_map
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-APT_RUN_PACKAGES := postgresql postgresql-contrib ffmpeg fonts-dejavu-core
-APT_TEST_PACKAGES := chromium gdal-bin nats-server haproxy python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+# gdal-bin reads the Shapefiles and GeoPackages admins import (issue #13)
+APT_RUN_PACKAGES := postgresql postgresql-contrib ffmpeg fonts-dejavu-core gdal-bin
+# proj-bin's cs2cs gives the reference coordinates the import tests check against
+APT_TEST_PACKAGES := chromium proj-bin nats-server haproxy python3-venv python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-rtsp iproute2 util-linux
 
 .PHONY: help run run-release test deps-run deps-test apt-run apt-test rust-tools npm-deps postgres nats site api-check e2e lint unit

@@ -72,29 +72,37 @@ mod browser {
         Ok(text.as_string().unwrap_or_default())
     }
 
-    /// Sends the request; a non-2xx answer becomes an `ApiFailure` with the server's message.
-    pub async fn response(
+    /// Sends the request with `body` of `content_type`, whatever the answer's status.
+    async fn fetch(
         method: &str,
         url: &str,
-        body: Option<String>,
+        body: Option<(&JsValue, &str)>,
     ) -> Result<web_sys::Response, ApiFailure> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
         init.set_credentials(web_sys::RequestCredentials::SameOrigin);
         let headers = web_sys::Headers::new().map_err(failure)?;
         headers.set("accept", "application/json").map_err(failure)?;
-        if let Some(b) = body {
-            headers
-                .set("content-type", "application/json")
-                .map_err(failure)?;
-            init.set_body(&JsValue::from_str(&b));
+        if let Some((b, content_type)) = body {
+            headers.set("content-type", content_type).map_err(failure)?;
+            init.set_body(b);
         }
         init.set_headers(&headers);
         let window = web_sys::window().ok_or_else(|| ApiFailure::local("no window"))?;
         let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init))
             .await
             .map_err(failure)?;
-        let resp: web_sys::Response = resp.dyn_into().map_err(failure)?;
+        resp.dyn_into().map_err(failure)
+    }
+
+    /// Sends the request; a non-2xx answer becomes an `ApiFailure` with the server's message.
+    pub async fn response(
+        method: &str,
+        url: &str,
+        body: Option<String>,
+    ) -> Result<web_sys::Response, ApiFailure> {
+        let body = body.map(|b| JsValue::from_str(&b));
+        let resp = fetch(method, url, body.as_ref().map(|b| (b, "application/json"))).await?;
         if resp.ok() {
             return Ok(resp);
         }
@@ -109,6 +117,33 @@ mod browser {
     pub async fn text(method: &str, url: &str, body: Option<String>) -> Result<String, ApiFailure> {
         let resp = response(method, url, body).await?;
         text_of(&resp).await
+    }
+
+    /// Posts a file the user picked as the request body, as it is.
+    pub async fn upload(url: &str, file: &web_sys::File) -> Result<String, ApiFailure> {
+        let resp = fetch("POST", url, Some((file, "application/octet-stream"))).await?;
+        let text = text_of(&resp).await?;
+        if resp.ok() {
+            Ok(text)
+        } else {
+            Err(ApiFailure::from_answer(
+                resp.status(),
+                &text,
+                &resp.status_text(),
+            ))
+        }
+    }
+
+    /// Sends JSON and answers with the status and body, whatever the status (a caller that reads
+    /// a 4xx body of its own shape).
+    pub async fn exchange(
+        method: &str,
+        url: &str,
+        body: String,
+    ) -> Result<(u16, String), ApiFailure> {
+        let body = JsValue::from_str(&body);
+        let resp = fetch(method, url, Some((&body, "application/json"))).await?;
+        Ok((resp.status(), text_of(&resp).await?))
     }
 
     /// Posts `body` and saves the answer as a file (the name comes from Content-Disposition).
@@ -159,6 +194,30 @@ async fn fetch_text(method: &str, url: &str, body: Option<String>) -> Result<Str
     #[cfg(feature = "hydrate")]
     {
         browser::text(method, url, body).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (method, url, body);
+        Err(ApiFailure::local("only in the browser"))
+    }
+}
+
+/// Uploads the file the user picked (`POST url`, the file as the body); the answer parsed as `T`.
+#[cfg(feature = "hydrate")]
+pub async fn upload<T: DeserializeOwned>(url: &str, file: &web_sys::File) -> Result<T, ApiFailure> {
+    parse(&browser::upload(url, file).await?)
+}
+
+/// `method url` with `body` as JSON: the status and the body as text, whatever the status.
+pub async fn exchange<B: Serialize + ?Sized>(
+    method: &str,
+    url: &str,
+    body: &B,
+) -> Result<(u16, String), ApiFailure> {
+    let body = body_of(body)?;
+    #[cfg(feature = "hydrate")]
+    {
+        browser::exchange(method, url, body).await
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -26,7 +26,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy};
 
 use model::{Lang, PageSession};
-use pages::staff::{AccountRoute, AdminUsersRoute, OpsRoute, PlannerRoute, WallRoute};
+use pages::staff::{
+    AccountRoute, AdminImportsRoute, AdminUsersRoute, OpsRoute, PlannerRoute, WallRoute,
+};
 use pages::{home::HomePage, not_found::NotFound, signin::SignInPage};
 
 /// The HTML document around the app. MapLibre GL JS is served by the app itself (copied from npm at
@@ -81,6 +83,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/planner") view={Lazy::<PlannerRoute>::new()}/>
                 <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
                 <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()}/>
+                <Route path=path!("/admin/imports") view={Lazy::<AdminImportsRoute>::new()}/>
                 <Route path=path!("/wall") view={Lazy::<WallRoute>::new()}/>
             </Routes>
         </Router>

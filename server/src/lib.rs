@@ -20,6 +20,7 @@ pub mod guard;
 pub mod headers;
 pub mod health;
 pub mod idempotency;
+pub mod imports;
 pub mod incidents;
 pub mod live;
 pub mod ogc;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ogc::router())
         .merge(search::router())
         .merge(planner::router())
+        .merge(imports::router())
         .merge(incidents::router())
         .merge(cameras::router())
         .merge(live::http::router())

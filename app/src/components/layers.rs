@@ -1,8 +1,12 @@
-//! The layer panel: one switch per layer group, with its legend colour.
+//! The layer panel: one switch per layer group, with its legend colour, then one per imported layer
+//! the viewer may see (`/api/layers`: public ones on the public map).
 
 use leptos::prelude::*;
 
+use crate::api;
+use crate::contract::imports::Layers;
 use crate::map;
+use crate::map::imported::COLOR;
 use crate::map::style::{layers_for, MapKind};
 use crate::model::{Lang, LAYER_GROUPS};
 
@@ -40,10 +44,53 @@ pub fn LayerPanel(lang: RwSignal<Lang>, kind: MapKind) -> impl IntoView {
             }
         })
         .collect_view();
+    let imported = LocalResource::new(|| api::get::<Layers>("/api/layers"));
+    // the map draws them once the list is in (and its style is loaded)
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = imported.get() {
+            map::add_imported(
+                list.layers
+                    .iter()
+                    .map(|l| (l.id.clone(), l.geometry.clone()))
+                    .collect(),
+            );
+        }
+    });
+    let imported_rows = move || {
+        let layers = imported.get().and_then(Result::ok)?.layers;
+        Some(
+            layers
+                .into_iter()
+                .map(|l| {
+                    let on = RwSignal::new(true);
+                    let (id, geometry) = (l.id.clone(), l.geometry.clone());
+                    view! {
+                        <li>
+                            <label>
+                                <input
+                                    type="checkbox"
+                                    name=format!("imported-{}", l.id)
+                                    data-layer=l.id.clone()
+                                    prop:checked=move || on.get()
+                                    on:change=move |ev| {
+                                        let checked = event_target_checked(&ev);
+                                        on.set(checked);
+                                        map::set_imported_visible(&id, &geometry, checked);
+                                    }
+                                />
+                                <span class="swatch" style=format!("background:{COLOR}")></span>
+                                {move || lang.get().pick_owned(l.title_vi.clone(), l.title_en.clone())}
+                            </label>
+                        </li>
+                    }
+                })
+                .collect_view(),
+        )
+    };
     view! {
         <nav class="layer-panel" aria-label="Lớp bản đồ / Map layers">
             <h2>{move || lang.get().pick("Lớp bản đồ", "Layers")}</h2>
-            <ul>{rows}</ul>
+            <ul>{rows} <Suspense fallback=|| ()>{imported_rows}</Suspense></ul>
         </nav>
     }
 }

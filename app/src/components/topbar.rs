@@ -37,6 +37,7 @@ pub fn TopBar(title_vi: &'static str, title_en: &'static str) -> impl IntoView {
             .is_some_and(super::super::model::SessionUser::is_admin)
         {
             l.push(("/admin/users", "Người dùng", "Users"));
+            l.push(("/admin/imports", "Nhập lớp", "Imports"));
         }
         l
     };

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cameras;
 pub mod errors;
 pub mod geo;
+pub mod imports;
 pub mod incidents;
 pub mod planner;
 pub mod search;

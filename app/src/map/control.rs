@@ -36,6 +36,9 @@ thread_local! {
     static DRAWING: RefCell<Option<Drawing>> = const { RefCell::new(None) };
     /// Set while the operator picks a point (e.g. where to report an incident).
     static PICK: RefCell<Option<PointPicked>> = const { RefCell::new(None) };
+    /// Imported layers (id, geometry kind) to draw: kept so a map made after the list arrived
+    /// draws them too, once its style has loaded.
+    static IMPORTED: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn to_js(v: &Value) -> JsValue {
@@ -135,7 +138,10 @@ pub fn start(
         map.on("load", &h);
         handlers.push(h);
     }
-    let loaded = Handler::new(|_| crate::timing::mark_once(crate::timing::MAP_LOADED));
+    let loaded = Handler::new(|_| {
+        crate::timing::mark_once(crate::timing::MAP_LOADED);
+        draw_imported();
+    });
     map.on("load", &loaded);
     handlers.push(loaded);
     let ready = Handler::new(move |_| {
@@ -247,6 +253,59 @@ fn with_map(f: impl FnOnce(&Map)) {
     MAP.with(|m| {
         if let Some(map) = m.borrow().as_ref() {
             f(map);
+        }
+    });
+}
+
+/// Adds imported layers to the map: now if its style has loaded, else when it loads (`start`
+/// draws them on "load").
+pub fn add_imported(layers: Vec<(String, String)>) {
+    IMPORTED.with(|list| {
+        let mut list = list.borrow_mut();
+        for l in layers {
+            if !list.contains(&l) {
+                list.push(l);
+            }
+        }
+    });
+    let loaded = MAP.with(|m| {
+        m.borrow()
+            .as_ref()
+            .is_some_and(|map| map.is_style_loaded().as_bool() == Some(true))
+    });
+    if loaded {
+        draw_imported();
+    }
+}
+
+/// Draws the imported layers the map does not have yet.
+fn draw_imported() {
+    let origin = origin();
+    let layers = IMPORTED.with(|l| l.borrow().clone());
+    with_map(|map| {
+        for (id, geometry) in &layers {
+            let src = super::imported::source_id(id);
+            if !get(&map.get_source(&src), "id").is_undefined() {
+                continue;
+            }
+            map.add_source(&src, &to_js(&super::imported::source(&origin, id)));
+            for layer in super::imported::style_layers(id, geometry) {
+                map.add_layer(&to_js(&layer));
+            }
+        }
+    });
+}
+
+/// Shows or hides an imported layer.
+pub fn set_imported_visible(layer: &str, geometry: &str, visible: bool) {
+    let value = JsValue::from_str(if visible { "visible" } else { "none" });
+    with_map(|map| {
+        for l in super::imported::style_layers(layer, geometry) {
+            if let Some(id) = l["id"].as_str() {
+                if has_layer(map, id) {
+                    map.set_layout_property(id, "visibility", &value);
+                }
+            }
         }
     });
 }
@@ -382,6 +441,8 @@ pub fn cancel_drawing() {
 /// Releases the map when the page is left.
 pub fn stop() {
     DRAWING.with(|d| d.borrow_mut().take());
+    // the next page's layer panel lists what its viewer may see
+    IMPORTED.with(|l| l.borrow_mut().clear());
     MAP.with(|m| {
         if let Some(map) = m.borrow_mut().take() {
             map.remove();

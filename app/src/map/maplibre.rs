@@ -52,6 +52,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn resize(this: &Map);
 
+    /// Whether the style has loaded (sources and layers may be added now).
+    #[wasm_bindgen(method, js_name = isStyleLoaded)]
+    pub fn is_style_loaded(this: &Map) -> JsValue;
+
     #[wasm_bindgen(method)]
     pub fn remove(this: &Map);
 }

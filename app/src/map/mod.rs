@@ -3,6 +3,7 @@
 //!
 //! The functions below are what pages call; on the server (SSR) there is no map and they do nothing.
 
+pub mod imported;
 pub mod state;
 pub mod style;
 
@@ -14,6 +15,22 @@ pub mod maplibre;
 use serde_json::Value;
 
 use crate::model::Lang;
+
+/// Adds imported layers `(id, geometry kind)` to the live map (once each; after its style loads).
+pub fn add_imported(layers: Vec<(String, String)>) {
+    #[cfg(feature = "hydrate")]
+    control::add_imported(layers);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = layers;
+}
+
+/// Shows or hides an imported layer.
+pub fn set_imported_visible(layer: &str, geometry: &str, visible: bool) {
+    #[cfg(feature = "hydrate")]
+    control::set_imported_visible(layer, geometry, visible);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (layer, geometry, visible);
+}
 
 /// Shows or hides a layer group of the panel on the live map.
 pub fn set_group_visible(group: &str, visible: bool) {

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod admin_imports;
 pub mod admin_users;
 pub mod home;
 pub mod not_found;

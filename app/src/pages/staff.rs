@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    account::AccountPage, admin_users::AdminUsersPage, ops::OpsPage, planner::PlannerPage,
-    wall::WallPage,
+    account::AccountPage, admin_imports::AdminImportsPage, admin_users::AdminUsersPage,
+    ops::OpsPage, planner::PlannerPage, wall::WallPage,
 };
 
 /// Declares a lazy route for a page component that takes no props.
@@ -50,6 +50,10 @@ staff_route!(
 staff_route!(
     /// `/admin/users`: accounts and roles.
     AdminUsersRoute => AdminUsersPage
+);
+staff_route!(
+    /// `/admin/imports`: layers from files.
+    AdminImportsRoute => AdminImportsPage
 );
 staff_route!(
     /// `/wall`: the landmark video wall.

@@ -68,6 +68,7 @@ pub const POLICIES: &[(&str, Access)] = &[
     ("/planner", Access::Planner),
     ("/account", Access::SignedIn),
     ("/admin/users", Access::Admin),
+    ("/admin/imports", Access::Admin),
     // health and public data
     ("/healthz", Access::Public),
     ("/ogc", Access::Public),
@@ -92,6 +93,11 @@ pub const POLICIES: &[(&str, Access)] = &[
     // administration
     ("/api/users", Access::Admin),
     ("/api/users/{id}", Access::Admin),
+    ("/api/imports", Access::Admin),
+    ("/api/imports/{id}", Access::Admin),
+    ("/api/imports/{id}/commit", Access::Admin),
+    ("GET /api/layers", Access::Public),
+    ("/api/layers/{id}", Access::Admin),
     // incidents and live layers: operators act, planners read
     ("/ws", Access::Operator),
     ("GET /api/incidents", Access::Staff),

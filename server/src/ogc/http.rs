@@ -117,9 +117,16 @@ async fn list_collections(
 ) -> Result<Json<Value>, ApiError> {
     params::check_format(&query_map(q)?)?;
     let base = base_url(&state, &headers);
-    let mut out = Vec::with_capacity(COLLECTIONS.len());
+    let imported: Vec<Collection> = crate::imports::store::layers(&state.pool, None)
+        .await
+        .map_err(OgcError::from)?
+        .iter()
+        .map(collections::of_layer)
+        .collect();
+    let mut out = Vec::with_capacity(COLLECTIONS.len() + imported.len());
     for c in COLLECTIONS
         .iter()
+        .chain(imported.iter())
         .filter(|c| c.access.allows(principal.user.as_ref()))
     {
         out.push(collection_json(&state, &base, c).await?);
@@ -130,10 +137,20 @@ async fn list_collections(
     })))
 }
 
-/// The collection, if it exists and the caller may read it (401 anonymous, 403 wrong role).
-fn find(id: &str, principal: &Principal) -> Result<&'static Collection, OgcError> {
-    let c =
-        collections::find(id).ok_or_else(|| OgcError::NotFound(format!("no collection {id:?}")))?;
+/// The collection, built-in or imported, if it exists and the caller may read it (401 anonymous, 403
+/// wrong role).
+async fn find(state: &AppState, id: &str, principal: &Principal) -> Result<Collection, OgcError> {
+    let c = match collections::find(id) {
+        Some(c) => c.clone(),
+        None if crate::imports::rules::layer_id_ok(id) => {
+            crate::imports::store::layers(&state.pool, Some(id))
+                .await?
+                .first()
+                .map(collections::of_layer)
+                .ok_or_else(|| OgcError::NotFound(format!("no collection {id:?}")))?
+        }
+        None => return Err(OgcError::NotFound(format!("no collection {id:?}"))),
+    };
     if !c.access.allows(principal.user.as_ref()) {
         return Err(OgcError::Refused(c.access.refuse(principal.user.as_ref())));
     }
@@ -148,9 +165,9 @@ async fn one_collection(
     q: RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     params::check_format(&query_map(q)?)?;
-    let c = find(&id, &principal)?;
+    let c = find(&state, &id, &principal).await?;
     Ok(Json(
-        collection_json(&state, &base_url(&state, &headers), c).await?,
+        collection_json(&state, &base_url(&state, &headers), &c).await?,
     ))
 }
 
@@ -161,14 +178,14 @@ async fn items(
     headers: HeaderMap,
     q: RawQuery,
 ) -> Result<Response, ApiError> {
-    let c = find(&id, &principal)?;
+    let c = find(&state, &id, &principal).await?;
     let raw = query_map(q)?;
     let query = ItemsQuery::parse(&raw)?;
-    let (from, to) = params::time_filter(c, raw.get("datetime"), chrono::Utc::now())?;
+    let (from, to) = params::time_filter(&c, raw.get("datetime"), chrono::Utc::now())?;
     let b = query.bbox;
     let filter = Filter { bbox: b, from, to };
-    let matched = store::count(&state.pool, c, &filter).await?;
-    let features = store::page(&state.pool, c, &filter, query.limit, query.offset).await?;
+    let matched = store::count(&state.pool, &c, &filter).await?;
+    let features = store::page(&state.pool, &c, &filter, query.limit, query.offset).await?;
     let returned = features.len() as i64;
     let base = base_url(&state, &headers);
     let page_url = |offset: i64| {
@@ -230,8 +247,8 @@ async fn item(
     q: RawQuery,
 ) -> Result<Response, ApiError> {
     params::check_format(&query_map(q)?)?;
-    let c = find(&id, &principal)?;
-    let mut feature = store::feature(&state.pool, c, &fid)
+    let c = find(&state, &id, &principal).await?;
+    let mut feature = store::feature(&state.pool, &c, &fid)
         .await?
         .ok_or_else(|| OgcError::NotFound(format!("no feature {fid:?} in collection {id:?}")))?;
     let base = base_url(&state, &headers);

@@ -84,6 +84,8 @@ pub enum Body {
     Json(&'static str, Value),
     /// A WHEP offer (`application/sdp`).
     Sdp,
+    /// A file, as it is (`application/octet-stream`).
+    File,
 }
 
 /// One documented answer: its status, what it means, and its content type and schema (none for a
@@ -229,6 +231,25 @@ impl Op {
                         .build(),
                 ));
             }
+            Some(Body::File) => {
+                b = b.request_body(Some(
+                    RequestBodyBuilder::new()
+                        .required(Some(Required::True))
+                        .content(
+                            "application/octet-stream",
+                            ContentBuilder::new()
+                                .schema(Some(
+                                    text()
+                                        .format(Some(SchemaFormat::KnownFormat(
+                                            KnownFormat::Binary,
+                                        )))
+                                        .build(),
+                                ))
+                                .build(),
+                        )
+                        .build(),
+                ));
+            }
             None => {}
         }
         for a in self.answers {
@@ -349,6 +370,28 @@ pub fn operations() -> Vec<Op> {
             .answer(error(409, "The lifecycle does not allow this step now")),
         op(Get, "/api/units", "incidents", "The response units a dispatch may name")
             .answer(json_ok(200, "The units", "Units")),
+        // layers from files
+        op(Post, "/api/imports", "imports", "Upload a file to import (GeoJSON, CSV, zipped Shapefile, GeoPackage; at most 20 MiB)")
+            .param(query("filename", text().min_length(Some(1)).max_length(Some(200)), "The file's name; its extension says the format").required().example(json!("stops.csv")))
+            .body(Body::File)
+            .answer(json_ok(201, "What the file holds", "ImportPreview")),
+        op(Get, "/api/imports/{id}", "imports", "An upload's preview again")
+            .param(path("id", text(), json!("imp-00000000000000000000000000000000")))
+            .answer(json_ok(200, "What the file holds", "ImportPreview"))
+            .answer(error(404, "No such upload waiting")),
+        op(Post, "/api/imports/{id}/commit", "imports", "Import every row of an upload into a layer, or none")
+            .param(path("id", text(), json!("imp-00000000000000000000000000000000")))
+            .body(Body::Json("ImportCommit", json!({"layer": "bus-stops", "title_vi": "Trạm xe buýt", "title_en": "Bus stops", "access": "public"})))
+            .answer(json_ok(200, "Every row landed", "ImportResult"))
+            .answer(error(404, "No such upload waiting"))
+            .answer(error(409, "The layer id is a built-in collection's"))
+            .answer(json_ok(422, "Rows refused, each by number and reason; nothing was imported", "ImportRejected")),
+        op(Get, "/api/layers", "imports", "The imported layers the caller may see")
+            .answer(json_ok(200, "The layers", "Layers")),
+        op(Delete, "/api/layers/{id}", "imports", "Remove an imported layer and its features")
+            .param(path("id", text(), json!("bus-stops")))
+            .answer(empty(204, "Removed"))
+            .answer(error(404, "No such layer")),
         // cameras and video
         op(Post, "/api/cameras", "cameras", "Add a camera")
             .body(Body::Json("CameraInput", json!({"name": "Phố đi bộ Nguyễn Huệ", "kind": "fixed", "recorder": "nvr-001",

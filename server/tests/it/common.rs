@@ -343,4 +343,15 @@ impl Client<'_> {
     pub async fn post_json(&self, uri: &str, body: &Value) -> Answer {
         self.request("POST", uri, Some(body)).await
     }
+
+    /// A file as the request body, as the import page sends it.
+    pub async fn post_file(&self, uri: &str, bytes: Vec<u8>) -> Answer {
+        let mut b = Request::post(uri)
+            .header("host", "test.local")
+            .header("content-type", "application/octet-stream");
+        if let Some(c) = &self.cookie {
+            b = b.header("cookie", c.as_str());
+        }
+        send(self.app, b.body(Body::from(bytes)).expect("request")).await
+    }
 }

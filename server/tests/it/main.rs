@@ -16,6 +16,7 @@ mod data;
 mod faults;
 mod gdal;
 mod health;
+mod imports;
 mod live;
 mod live_abuse;
 mod live_view;

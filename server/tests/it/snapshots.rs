@@ -13,7 +13,13 @@ async fn ogc_landing_and_collections() {
     let anyone = as_(&app, Who::Anonymous).await;
     insta::assert_json_snapshot!("ogc_landing", anyone.get("/ogc").await.json());
     let planner = as_(&app, Who::Planner).await;
-    let collections = planner.get("/ogc/collections").await.json();
+    let mut collections = planner.get("/ogc/collections").await.json();
+    // the built-in collections only: other tests import layers of their own
+    if let Some(list) = collections["collections"].as_array_mut() {
+        list.retain(|c| {
+            server::ogc::collections::find(c["id"].as_str().unwrap_or_default()).is_some()
+        });
+    }
     // the incidents' extent grows with the incidents other tests report
     insta::assert_json_snapshot!("ogc_collections", collections, {
         ".collections[].extent" => "[extent]",
