@@ -73,7 +73,7 @@ async fn parse(format: &str, bytes: &[u8]) -> Result<Parsed, ImportError> {
 
 fn import_id() -> String {
     let n: u128 = rand::random();
-    format!("imp-{:032x}", n)
+    format!("imp-{n:032x}")
 }
 
 /// `POST /api/imports?filename=stops.csv`: reads the file and answers with its preview (201).
@@ -160,16 +160,12 @@ async fn commit(
     let upload = store::upload(&state.pool, &id)
         .await?
         .ok_or_else(|| gone(&id))?;
-    let builtin: Vec<&str> = crate::ogc::collections::COLLECTIONS
-        .iter()
-        .map(|c| c.id.as_ref())
-        .collect();
     let plan = rules::check_commit(
         &body,
         &upload.preview.fields,
         upload.source_srid,
         upload.preview.crs_guess.as_deref(),
-        &builtin,
+        rules::BUILT_IN_COLLECTIONS,
     )?;
     let (features, errors) = rules::features(&plan, &upload.rows);
     match store::commit(&state.pool, &id, user.id, &upload, &plan, &features, errors).await? {

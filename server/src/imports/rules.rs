@@ -11,6 +11,20 @@ use super::error::ImportError;
 use super::read::SourceRow;
 use app::contract::imports::{DetectedField, ImportCommit, RowError, CRS_CHOICES, FIELD_TYPES};
 
+/// The built-in OGC collections' ids, which no imported layer may take (the OGC catalogue's test
+/// checks that every built-in collection is here; `ogc` uses this module, not the other way round).
+pub const BUILT_IN_COLLECTIONS: &[&str] = &[
+    "districts",
+    "wards",
+    "streets",
+    "cameras",
+    "recorders",
+    "schools",
+    "clinics",
+    "tourism",
+    "incidents",
+];
+
 /// SRID of VN-2000 / TM-3 105°45′ (Ho Chi Minh City), defined by migration 0010.
 pub const VN2000_HCMC_SRID: i32 = 910_575;
 
@@ -157,22 +171,21 @@ pub fn check_commit(
                 if out.iter().any(|f| f.to == to) {
                     return Err(bad(&at("to"), format!("two fields are both named {to:?}")));
                 }
-                let ty = match m.r#type.as_deref().unwrap_or("text") {
-                    t => FIELD_TYPES
-                        .iter()
-                        .copied()
-                        .find(|k| *k == t)
-                        .ok_or_else(|| {
-                            bad(
-                                &at("type"),
-                                format!(
-                                    "type must be one of {}, got {}",
-                                    FIELD_TYPES.join(", "),
-                                    crate::error::shown(t)
-                                ),
-                            )
-                        })?,
-                };
+                let t = m.r#type.as_deref().unwrap_or("text");
+                let ty = FIELD_TYPES
+                    .iter()
+                    .copied()
+                    .find(|k| *k == t)
+                    .ok_or_else(|| {
+                        bad(
+                            &at("type"),
+                            format!(
+                                "type must be one of {}, got {}",
+                                FIELD_TYPES.join(", "),
+                                crate::error::shown(t)
+                            ),
+                        )
+                    })?;
                 out.push(Field {
                     from: m.from.clone(),
                     to,

@@ -175,3 +175,17 @@ pub fn of_layer(l: &app::contract::imports::LayerInfo) -> Collection {
         source: Source::Layer(l.id.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_imported_layer_may_take_a_built_in_id() {
+        for c in super::COLLECTIONS {
+            assert!(
+                crate::imports::rules::BUILT_IN_COLLECTIONS.contains(&c.id.as_ref()),
+                "{} is missing from imports::rules::BUILT_IN_COLLECTIONS",
+                c.id
+            );
+        }
+    }
+}
