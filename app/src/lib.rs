@@ -74,7 +74,7 @@ pub fn App() -> impl IntoView {
     provide_context(page_session);
     let lang = expect_context::<RwSignal<Lang>>();
     view! {
-        <Title text=move || lang.get().pick("IOC Quận 1", "IOC District 1")/>
+        <Title text=move || lang.try_get().unwrap_or(Lang::Vi).pick("IOC Quận 1", "IOC District 1")/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage/>

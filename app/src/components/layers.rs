@@ -90,7 +90,7 @@ pub fn LayerPanel(lang: RwSignal<Lang>, kind: MapKind) -> impl IntoView {
     view! {
         <nav class="layer-panel" aria-label="Lớp bản đồ / Map layers">
             <h2>{move || lang.get().pick("Lớp bản đồ", "Layers")}</h2>
-            <ul>{rows} <Suspense fallback=|| ()>{imported_rows}</Suspense></ul>
+            <ul>{rows} {imported_rows}</ul>
         </nav>
     }
 }

@@ -11,8 +11,9 @@ pub fn TopBar(title_vi: &'static str, title_en: &'static str) -> impl IntoView {
     let session = expect_context::<PageSession>();
     let user = session.user.clone();
     // the tab and the browser's history name the page, then the district's IOC
+    // (leptos_meta may read it after the page's reactive owner is gone: then Vietnamese)
     let page_title = move || {
-        let l = lang.get();
+        let l = lang.try_get().unwrap_or(Lang::Vi);
         format!(
             "{} · {}",
             l.pick(title_vi, title_en),
