@@ -489,7 +489,7 @@ pub fn operations() -> Vec<Op> {
             .answer(error(404, "No such collection")),
         op(Get, "/ogc/collections/{id}/items/{fid}", "ogc", "One feature")
             .param(path("id", text(), json!("wards")))
-            .param(path("fid", text(), json!("26734")))
+            .param(path("fid", text(), json!("26734@2025-07-01")))
             .param(query("f", text(), "json"))
             .answer(ok(200, "The feature", geojson, schema("Feature")))
             .answer(error(404, "No such collection or feature")),
